@@ -1,0 +1,4 @@
+DROP TABLE agencies;
+DROP FUNCTION set_updated_at();
+DROP EXTENSION IF EXISTS citext;
+DROP EXTENSION IF EXISTS btree_gist;

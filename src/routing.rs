@@ -1,0 +1,129 @@
+//! The route table. Areas add their handlers here instead of calling actix directly, so that
+//!
+//! - every path becomes one actix resource holding all its methods, and a wrong method gets a
+//!   problem+json 405 with an `Allow` header instead of actix's bare answer;
+//! - static segments are registered before parameters at the same depth (`/v1/sales/imports`
+//!   before `/v1/sales/{id}`), whatever order areas add them in;
+//! - the mounted (method, path) pairs can be listed and checked against the OpenAPI document.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, Resource, Responder, web};
+
+use crate::error::AppError;
+
+struct Entry {
+    resource: Resource,
+    methods: Vec<Method>,
+}
+
+/// Routes collected from every area, mounted at once by [`Routes::mount`].
+#[derive(Default)]
+pub struct Routes {
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `handler` for `method` on `path` (actix path syntax, `{id}` for parameters, which is
+    /// also OpenAPI's).
+    pub fn add<F, Args>(&mut self, method: Method, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let entry = self.entries.remove(path).unwrap_or_else(|| Entry {
+            resource: web::resource(path),
+            methods: Vec::new(),
+        });
+        let route = web::method(method.clone()).to(handler);
+        let mut methods = entry.methods;
+        methods.push(method);
+        self.entries.insert(
+            path.to_owned(),
+            Entry {
+                resource: entry.resource.route(route),
+                methods,
+            },
+        );
+        self
+    }
+
+    pub fn get<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, handler)
+    }
+
+    pub fn post<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, handler)
+    }
+
+    pub fn put<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::PUT, path, handler)
+    }
+
+    pub fn patch<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::PATCH, path, handler)
+    }
+
+    pub fn delete<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::DELETE, path, handler)
+    }
+
+    /// Every mounted (method, path), sorted.
+    pub fn mounted(&self) -> Vec<(Method, String)> {
+        let mut mounted: Vec<(Method, String)> = self
+            .entries
+            .iter()
+            .flat_map(|(path, entry)| entry.methods.iter().map(move |m| (m.clone(), path.clone())))
+            .collect();
+        mounted.sort_by(|a, b| (&a.1, a.0.as_str()).cmp(&(&b.1, b.0.as_str())));
+        mounted
+    }
+
+    /// Registers every resource on `cfg`.
+    pub fn mount(self, cfg: &mut web::ServiceConfig) {
+        // BTreeMap order puts `{` (parameters) after letters and digits, so static segments win.
+        for (_, entry) in self.entries {
+            let allow: Vec<&str> = entry.methods.iter().map(Method::as_str).collect();
+            let allow = allow.join(", ");
+            cfg.service(
+                entry.resource.default_service(web::to(move || {
+                    let allow = allow.clone();
+                    async move {
+                        Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed { allow })
+                    }
+                })),
+            );
+        }
+    }
+}

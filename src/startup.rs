@@ -1,0 +1,174 @@
+//! Putting the service together: shared state, the route table, the middleware stack, the HTTP
+//! server, and the database preparation that precedes it.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+
+use crate::config::Settings;
+use crate::db::{self, DbConn, DbPool};
+use crate::error::{self, AppError};
+use crate::routing::Routes;
+use crate::telemetry::{self, Metrics};
+use crate::{openapi, system};
+
+/// What every handler can reach, shared by all workers.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    pub metrics: Metrics,
+    /// The OpenAPI document, rendered once.
+    pub openapi_json: String,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, pool: DbPool) -> anyhow::Result<Self> {
+        Ok(Self {
+            pool,
+            settings: Arc::new(settings),
+            metrics: Metrics::new()?,
+            openapi_json: openapi::document_json()?,
+        })
+    }
+
+    /// A pooled connection; an outage or an exhausted pool is a quick 503.
+    pub async fn conn(&self) -> Result<DbConn, AppError> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// Every API route of every area. The OpenAPI test compares this table with the document.
+pub fn routes() -> Routes {
+    let mut routes = Routes::new();
+    system::routes(&mut routes);
+    routes
+}
+
+/// Mounts the route table and the docs page's files.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    routes().mount(cfg);
+    cfg.route(
+        system::DOCS_ASSETS,
+        web::get().to(system::handlers::docs_asset),
+    );
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            telemetry::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            telemetry::REQUEST_ID_HEADER,
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin.trim_end_matches('/'));
+    }
+    cors
+}
+
+/// The application: state, extractor limits, routes and the middleware stack. Tests and the
+/// server build it the same way.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let server = &state.settings.server;
+    let (json, path, query, payload) =
+        error::extractor_configs(server.json_body_limit, server.raw_body_limit);
+    let origins = &server.cors_allowed_origins;
+    let cors_enabled = !origins.is_empty();
+    let cors = cors(origins);
+    App::new()
+        .app_data(state.clone())
+        .app_data(json)
+        .app_data(path)
+        .app_data(query)
+        .app_data(payload)
+        .configure(configure)
+        .default_service(web::to(error::route_not_found))
+        // Outermost last: request id and span around everything, then metrics and logs, then
+        // the problem+json guarantee, then CORS next to the routes.
+        .wrap(Condition::new(cors_enabled, cors))
+        .wrap(from_fn(error::problem_json))
+        .wrap(from_fn(telemetry::observe_request))
+}
+
+/// Starts serving on `listener`; the server stops gracefully on SIGTERM (in-flight requests get
+/// `shutdown_timeout_secs` to finish).
+pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let server_settings = state.settings.server.clone();
+    let mut server = HttpServer::new(move || app(state.clone()))
+        .shutdown_timeout(server_settings.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(30))
+        .listen(listener)
+        .context("listening")?;
+    if server_settings.workers > 0 {
+        server = server.workers(server_settings.workers);
+    }
+    Ok(server.run())
+}
+
+/// Creates the database when allowed and missing, then applies pending migrations.
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
+    if settings.database.create_if_missing {
+        db::ensure_database_exists(&settings.database).await?;
+    }
+    let applied = db::run_migrations(&settings.database).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    Ok(())
+}
+
+/// `mcn serve`: prepare the database, then listen until SIGTERM.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    prepare_database(&settings).await?;
+    let pool = db::build_pool(&settings.database)?;
+    let addr = settings.server.addr.clone();
+    let listener = TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        addr = %local,
+        profile = settings.profile.name(),
+        database = %db::redact_url(&settings.database.url),
+        "listening"
+    );
+    let state = web::Data::new(AppState::new(settings, pool)?);
+    run(listener, state)?.await.context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
