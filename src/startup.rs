@@ -52,9 +52,9 @@ pub fn routes() -> Routes {
     routes
 }
 
-/// Mounts the route table and the docs page's files.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes().mount(cfg);
+/// Mounts a route table and the docs page's files.
+fn configure(cfg: &mut web::ServiceConfig, routes: Routes) {
+    routes.mount(cfg);
     cfg.route(
         system::DOCS_ASSETS,
         web::get().to(system::handlers::docs_asset),
@@ -93,10 +93,11 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-/// The application: state, extractor limits, routes and the middleware stack. Tests and the
-/// server build it the same way.
+/// The application: state, extractor limits, a route table (normally [`routes`]) and the
+/// middleware stack. Tests and the server build it the same way.
 pub fn app(
     state: web::Data<AppState>,
+    routes: Routes,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -118,7 +119,7 @@ pub fn app(
         .app_data(path)
         .app_data(query)
         .app_data(payload)
-        .configure(configure)
+        .configure(|cfg| configure(cfg, routes))
         .default_service(web::to(error::route_not_found))
         // Outermost last: request id and span around everything, then metrics and logs, then
         // the problem+json guarantee, then CORS next to the routes.
@@ -130,8 +131,17 @@ pub fn app(
 /// Starts serving on `listener`; the server stops gracefully on SIGTERM (in-flight requests get
 /// `shutdown_timeout_secs` to finish).
 pub fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    run_with_routes(listener, state, routes)
+}
+
+/// [`run`] with another route table (the tests add probe routes to the real one).
+pub fn run_with_routes(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    routes: fn() -> Routes,
+) -> anyhow::Result<Server> {
     let server_settings = state.settings.server.clone();
-    let mut server = HttpServer::new(move || app(state.clone()))
+    let mut server = HttpServer::new(move || app(state.clone(), routes()))
         .shutdown_timeout(server_settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30))
         .listen(listener)

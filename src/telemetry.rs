@@ -115,7 +115,10 @@ pub async fn observe_request(
                 .match_pattern()
                 .unwrap_or_else(|| "unmatched".to_owned()),
         ),
-        Err(error) => (error.as_response_error().status_code(), "unmatched".to_owned()),
+        Err(error) => (
+            error.as_response_error().status_code(),
+            "unmatched".to_owned(),
+        ),
     };
     if let Some(metrics) = metrics {
         metrics.observe_request(

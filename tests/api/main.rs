@@ -1,1 +1,12 @@
+//! The integration suite: the real service over HTTP against a real PostgreSQL, one database per
+//! test cloned from a template migrated once per run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod helpers;
+
+mod binary;
+mod database;
+mod errors;
+mod openapi;
+mod shutdown;
+mod system;
