@@ -210,6 +210,11 @@ impl Settings {
         }
         let mut settings: Settings = builder.build()?.try_deserialize()?;
         settings.profile = profile;
+        // An empty MCN__SERVER__CORS_ALLOWED_ORIGINS means "none", not one empty origin.
+        settings
+            .server
+            .cors_allowed_origins
+            .retain(|origin| !origin.trim().is_empty());
         settings.validate()?;
         Ok(settings)
     }
