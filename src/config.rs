@@ -79,6 +79,7 @@ pub struct ServerSettings {
     pub raw_body_limit: usize,
     pub cors_allowed_origins: Vec<String>,
     pub signup_enabled: bool,
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +123,10 @@ pub struct AuthSettings {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+    pub login_max_failures_per_account: u32,
+    pub login_account_window_secs: u64,
+    pub login_max_failures_per_address: u32,
+    pub login_address_window_secs: u64,
 }
 
 // Hand-written so secrets never reach a log line through `{:?}`.

@@ -287,6 +287,15 @@ impl ResponseError for AppError {
                 Some((header::RETRY_AFTER, retry_after_secs.to_string()))
             }
             AppError::Unavailable { .. } => Some((header::RETRY_AFTER, "1".to_owned())),
+            // RFC 6750: no error attribute when no credentials were sent.
+            AppError::Unauthorized { code, .. } => Some((
+                header::WWW_AUTHENTICATE,
+                if *code == "missing_token" {
+                    "Bearer realm=\"mcn\"".to_owned()
+                } else {
+                    "Bearer realm=\"mcn\", error=\"invalid_token\"".to_owned()
+                },
+            )),
             _ => None,
         };
         if let Some((name, value)) = extra

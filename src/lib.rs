@@ -4,12 +4,19 @@
 //! `openapi`, `routing`), then one folder per domain area with the same rooms in each
 //! (`mod.rs` routes, `handlers.rs`, `model.rs`, `dto.rs`).
 
+pub mod agencies;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod etag;
 pub mod openapi;
+pub mod pagination;
 pub mod routing;
 pub mod schema;
+pub mod staff;
 pub mod startup;
 pub mod system;
 pub mod telemetry;
+pub mod text_enum;

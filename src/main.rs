@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use mcn::agencies::signup::NewAgency;
 use mcn::config::Settings;
 use mcn::{startup, telemetry};
 
@@ -19,6 +20,22 @@ enum Command {
     Serve,
     /// Create the database if missing and apply pending migrations, then exit.
     Migrate,
+    /// Create an agency and its first owner without the sign-up endpoint. The owner's password
+    /// is read from MCN_OWNER_PASSWORD or, when unset, from the first line of standard input.
+    CreateAgency {
+        /// The agency's name.
+        #[arg(long)]
+        name: String,
+        /// The owner's email (their login).
+        #[arg(long)]
+        email: String,
+        /// The owner's display name (default: the email's local part).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// IANA time zone of the agency (default Asia/Shanghai).
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -35,6 +52,27 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => startup::serve(settings).await,
             Command::Migrate => startup::prepare_database(&settings).await,
+            Command::CreateAgency {
+                name,
+                email,
+                display_name,
+                time_zone,
+            } => {
+                let password = read_owner_password()?;
+                let input = NewAgency {
+                    agency_name: name,
+                    email,
+                    password,
+                    display_name,
+                    time_zone,
+                };
+                let (agency, owner) = startup::create_agency(&settings, input).await?;
+                println!(
+                    "{}",
+                    serde_json::json!({ "agency_id": agency.id, "owner_id": owner.id, "email": owner.email })
+                );
+                Ok(())
+            }
         }
     });
     match result {
@@ -45,4 +83,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn read_owner_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("MCN_OWNER_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::error::{FieldError, Problem};
-use crate::system;
+use crate::{audit, auth, staff, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,11 +23,25 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         system::handlers::metrics,
         system::handlers::openapi_json,
         system::handlers::docs,
+        auth::handlers::signup,
+        auth::handlers::login,
+        auth::handlers::refresh,
+        auth::handlers::logout,
+        auth::handlers::me,
+        staff::handlers::list_users,
+        staff::handlers::create_user,
+        staff::handlers::get_user,
+        staff::handlers::update_user,
+        staff::handlers::deactivate_user,
+        audit::handlers::list_audit_events,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "system", description = "Health, readiness, metrics and this document"),
+        (name = "auth", description = "Sign-up, login, token refresh and logout; the caller"),
+        (name = "users", description = "Staff accounts and roles"),
+        (name = "audit", description = "The audit trail of every mutation"),
     )
 )]
 pub struct ApiDoc;

@@ -13,18 +13,20 @@ use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
+use crate::auth::AuthServices;
 use crate::config::Settings;
 use crate::db::{self, DbConn, DbPool};
 use crate::error::{self, AppError};
 use crate::routing::Routes;
 use crate::telemetry::{self, Metrics};
-use crate::{openapi, system};
+use crate::{audit, auth, openapi, staff, system};
 
 /// What every handler can reach, shared by all workers.
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
+    pub auth: AuthServices,
     /// The OpenAPI document, rendered once.
     pub openapi_json: String,
 }
@@ -33,6 +35,7 @@ impl AppState {
     pub fn new(settings: Settings, pool: DbPool) -> anyhow::Result<Self> {
         Ok(Self {
             pool,
+            auth: AuthServices::new(&settings.auth)?,
             settings: Arc::new(settings),
             metrics: Metrics::new()?,
             openapi_json: openapi::document_json()?,
@@ -49,6 +52,9 @@ impl AppState {
 pub fn routes() -> Routes {
     let mut routes = Routes::new();
     system::routes(&mut routes);
+    auth::routes(&mut routes);
+    staff::routes(&mut routes);
+    audit::routes(&mut routes);
     routes
 }
 
@@ -181,4 +187,27 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     run(listener, state)?.await.context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `mcn create-agency`: prepare the database, then create an agency and its owner.
+pub async fn create_agency(
+    settings: &Settings,
+    input: crate::agencies::signup::NewAgency,
+) -> anyhow::Result<(crate::agencies::model::Agency, crate::staff::model::User)> {
+    prepare_database(settings).await?;
+    let passwords = crate::auth::password::Passwords::new(&settings.auth)?;
+    let mut conn = db::connect(&settings.database, &settings.database.url).await?;
+    crate::agencies::signup::create_agency_with_owner(&mut conn, &passwords, input, None)
+        .await
+        .map_err(|err| match err {
+            AppError::Unprocessable { errors, .. } => anyhow::anyhow!(
+                "invalid: {}",
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            other => anyhow::anyhow!("{other}"),
+        })
 }

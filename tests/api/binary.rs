@@ -180,3 +180,60 @@ fn environment_overrides_reach_the_settings() {
         "{stderr}"
     );
 }
+
+#[actix_web::test]
+async fn create_agency_bootstraps_an_owner_who_can_log_in() {
+    let database = TestDatabase::create().await;
+    let mut child = mcn()
+        .args([
+            "create-agency",
+            "--name",
+            "Bootstrap Media",
+            "--email",
+            "founder@bootstrap.example.com",
+        ])
+        .env("DATABASE_URL", &database.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{}", crate::helpers::PASSWORD).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(printed["agency_id"].is_string(), "{printed}");
+
+    let app = crate::helpers::Spawn::with_database_url(&database.url)
+        .start()
+        .await;
+    let owner = app.session_for("founder@bootstrap.example.com").await;
+    assert_eq!(
+        owner.agency_id.to_string(),
+        printed["agency_id"].as_str().unwrap()
+    );
+
+    // A second run with the same email is refused, with a clear message.
+    let again = mcn()
+        .args([
+            "create-agency",
+            "--name",
+            "Copy",
+            "--email",
+            "founder@bootstrap.example.com",
+        ])
+        .env("DATABASE_URL", &database.url)
+        .env("MCN_OWNER_PASSWORD", crate::helpers::PASSWORD)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}

@@ -4,9 +4,12 @@
 
 mod helpers;
 
+mod audit;
+mod auth;
 mod binary;
 mod database;
 mod errors;
 mod openapi;
 mod shutdown;
 mod system;
+mod users;

@@ -221,6 +221,106 @@ impl TestResponse {
     }
 }
 
+/// A logged-in staff member of a test agency.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub user_id: uuid::Uuid,
+    pub agency_id: uuid::Uuid,
+    pub email: String,
+}
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Sends a request as `session` (no token with `None`), with an optional JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        session: Option<&Session>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut request = self.request(method, path);
+        if let Some(session) = session {
+            request = request.bearer_auth(&session.access_token);
+        }
+        let sent = match body {
+            Some(body) => request.send_json(&body).await,
+            None => request.send().await,
+        };
+        TestResponse::read(sent).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.send_json(
+            Method::POST,
+            "/v1/auth/login",
+            &serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Signs up a new agency and logs its owner in.
+    pub async fn signup_agency(&self, name: &str) -> Session {
+        let email = format!(
+            "owner-{}@{}.example.com",
+            uuid::Uuid::now_v7().simple(),
+            name.to_lowercase().replace(' ', "-")
+        );
+        let answer = self
+            .send_json(
+                Method::POST,
+                "/v1/auth/signup",
+                &serde_json::json!({ "agency_name": name, "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text());
+        self.session_for(&email).await
+    }
+
+    /// Logs `email` in with [`PASSWORD`].
+    pub async fn session_for(&self, email: &str) -> Session {
+        self.session_for_password(email, PASSWORD).await
+    }
+
+    pub async fn session_for_password(&self, email: &str, password: &str) -> Session {
+        let login = self.login(email, password).await;
+        assert_eq!(login.status, 200, "{}", login.text());
+        let tokens = login.json();
+        let mut session = Session {
+            access_token: tokens["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+            user_id: uuid::Uuid::nil(),
+            agency_id: uuid::Uuid::nil(),
+            email: email.to_owned(),
+        };
+        let me = self.call(Method::GET, "/v1/me", Some(&session), None).await;
+        assert_eq!(me.status, 200, "{}", me.text());
+        let me = me.json();
+        session.user_id = me["user"]["id"].as_str().unwrap().parse().unwrap();
+        session.agency_id = me["agency"]["id"].as_str().unwrap().parse().unwrap();
+        session
+    }
+
+    /// Has `owner` create a user with `role` in its agency, and logs that user in.
+    pub async fn login_as(&self, owner: &Session, role: &str) -> Session {
+        let email = format!("{role}-{}@example.com", uuid::Uuid::now_v7().simple());
+        let created = self
+            .call(
+                Method::POST,
+                "/v1/users",
+                Some(owner),
+                Some(serde_json::json!({ "email": email, "password": PASSWORD, "display_name": role, "role": role })),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        self.session_for(&email).await
+    }
+}
+
 /// A free TCP port on loopback, nothing listening on it.
 pub fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

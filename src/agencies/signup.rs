@@ -1,0 +1,184 @@
+//! Creating an agency together with its first owner, atomically; used by `POST
+//! /v1/auth/signup` and by `mcn create-agency`.
+
+use chrono::Utc;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::model::{self as agencies, Agency};
+use crate::audit::model::{AuditContext, Changes, REDACTED};
+use crate::auth::password::{self, Passwords};
+use crate::auth::roles::Role;
+use crate::error::{AppError, FieldError};
+use crate::staff::email::Email;
+use crate::staff::model::{self as users, NewUser, User};
+
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+
+/// A sign-up as submitted.
+#[derive(Debug, Clone)]
+pub struct NewAgency {
+    pub agency_name: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+/// The checked form of a [`NewAgency`].
+struct CheckedAgency {
+    name: String,
+    email: Email,
+    display_name: String,
+    time_zone: String,
+}
+
+/// Trims and bounds a free-text name: 1..=`max` characters after trimming.
+pub fn check_name(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    if length == 0 || length > max || trimmed.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "invalid_length",
+            format!("{field} needs 1 to {max} characters"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Checks an IANA time zone name.
+pub fn check_time_zone(field: &str, value: &str) -> Result<String, FieldError> {
+    value
+        .parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_owned())
+        .map_err(|_| FieldError::new(field, "invalid_time_zone", "not an IANA time zone name"))
+}
+
+fn check(input: &NewAgency) -> Result<CheckedAgency, AppError> {
+    let mut errors = Vec::new();
+    let name = check_name("agency_name", &input.agency_name, 200)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let email = Email::parse("email", &input.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Err(error) = password::check_new_password("password", &input.password) {
+        errors.push(error);
+    }
+    let display_name = match &input.display_name {
+        Some(value) => check_name("display_name", value, 200)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        None => email
+            .as_ref()
+            .map(|e| e.as_str().split('@').next().unwrap_or_default().to_owned()),
+    };
+    let time_zone = check_time_zone(
+        "time_zone",
+        input.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE),
+    )
+    .map_err(|e| errors.push(e))
+    .ok();
+    match (name, email, display_name, time_zone) {
+        (Some(name), Some(email), Some(display_name), Some(time_zone)) if errors.is_empty() => {
+            Ok(CheckedAgency {
+                name,
+                email,
+                display_name,
+                time_zone,
+            })
+        }
+        _ => Err(AppError::validation(errors)),
+    }
+}
+
+/// The answer when the email belongs to somebody already.
+pub fn email_taken() -> AppError {
+    AppError::Conflict {
+        code: "email_taken",
+        detail: "A user with this email already exists.".to_owned(),
+    }
+}
+
+/// Creates the agency and its owner in one transaction, audited; `request_id` ties the events
+/// to the request (none for the CLI).
+pub async fn create_agency_with_owner(
+    conn: &mut AsyncPgConnection,
+    passwords: &Passwords,
+    input: NewAgency,
+    request_id: Option<String>,
+) -> Result<(Agency, User), AppError> {
+    let checked = check(&input)?;
+    let password_hash = passwords.hash(input.password).await?;
+    let now = Utc::now();
+    let agency = Agency {
+        id: Uuid::now_v7(),
+        name: checked.name,
+        time_zone: checked.time_zone,
+        default_currency: "CNY".to_owned(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let owner_id = Uuid::now_v7();
+    let result = conn
+        .transaction(async |conn| {
+            agencies::insert(conn, &agency).await?;
+            let owner = users::insert(
+                conn,
+                &NewUser {
+                    id: owner_id,
+                    agency_id: agency.id,
+                    email: checked.email.as_str(),
+                    password_hash: &password_hash,
+                    display_name: &checked.display_name,
+                    role: Role::Owner,
+                },
+            )
+            .await?;
+            let audit = AuditContext {
+                agency_id: agency.id,
+                actor_id: None,
+                request_id,
+            };
+            audit
+                .record(
+                    conn,
+                    "agency.create",
+                    "agency",
+                    Some(agency.id),
+                    Changes::new()
+                        .value("name", &agency.name)
+                        .value("time_zone", &agency.time_zone),
+                )
+                .await?;
+            let audit = AuditContext {
+                actor_id: Some(owner.id),
+                ..audit
+            };
+            audit
+                .record(
+                    conn,
+                    "user.create",
+                    "user",
+                    Some(owner.id),
+                    Changes::new()
+                        .value("email", checked.email.masked())
+                        .value("display_name", &owner.display_name)
+                        .value("role", owner.role)
+                        .value("password", REDACTED),
+                )
+                .await?;
+            Ok::<_, diesel::result::Error>(owner)
+        })
+        .await;
+    match result {
+        Ok(owner) => Ok((agency, owner)),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(email_taken()),
+        Err(err) => Err(err.into()),
+    }
+}

@@ -1,0 +1,128 @@
+//! The caller of a request: the bearer token checked, then the user re-read so that a
+//! deactivation or role change takes effect on the very next request.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::roles::{Capability, Role};
+use super::tokens::TokenRejection;
+use crate::audit::model::{AuditContext, Changes};
+use crate::error::AppError;
+use crate::staff::model as users;
+use crate::startup::AppState;
+use crate::telemetry::RequestId;
+
+/// The authenticated staff member behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub agency_id: Uuid,
+    pub role: Role,
+    pub request_id: String,
+}
+
+impl Caller {
+    /// Refuses with 403 unless the caller's role allows `capability`.
+    pub fn require(&self, capability: Capability) -> Result<(), AppError> {
+        if self.role.can(capability) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden {
+                code: "forbidden",
+                detail: format!("The {} role may not {}.", self.role, capability.describe()),
+            })
+        }
+    }
+
+    /// The audit context of this caller's request.
+    pub fn audit(&self) -> AuditContext {
+        AuditContext {
+            agency_id: self.agency_id,
+            actor_id: Some(self.user_id),
+            request_id: Some(self.request_id.clone()),
+        }
+    }
+
+    /// Appends an audit event for this caller (inside the mutation's transaction).
+    pub async fn record(
+        &self,
+        conn: &mut AsyncPgConnection,
+        action: &str,
+        entity_type: &str,
+        entity_id: Uuid,
+        changes: Changes,
+    ) -> Result<(), AppError> {
+        self.audit()
+            .record(conn, action, entity_type, Some(entity_id), changes)
+            .await?;
+        Ok(())
+    }
+}
+
+pub fn unauthorized(rejection: TokenRejection) -> AppError {
+    let detail = match rejection {
+        TokenRejection::Missing => "Send an access token: Authorization: Bearer <token>.",
+        TokenRejection::Invalid => "The access token is not valid.",
+        TokenRejection::Expired => "The access token has expired; refresh it.",
+    };
+    AppError::Unauthorized {
+        code: rejection.code(),
+        detail: detail.to_owned(),
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, AppError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(unauthorized(TokenRejection::Missing))?;
+    let text = value
+        .to_str()
+        .map_err(|_| unauthorized(TokenRejection::Invalid))?;
+    let (scheme, token) = text
+        .split_once(' ')
+        .ok_or(unauthorized(TokenRejection::Invalid))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(unauthorized(TokenRejection::Invalid));
+    }
+    Ok(token.trim().to_owned())
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+            let claims = state.auth.access.verify(&token?).map_err(unauthorized)?;
+            let mut conn = state.conn().await?;
+            let current = users::auth_state(&mut conn, claims.agency, claims.sub).await?;
+            match current {
+                Some((role, true, version)) if version == claims.ver && role == claims.role => Ok(Caller {
+                    user_id: claims.sub,
+                    agency_id: claims.agency,
+                    role,
+                    request_id,
+                }),
+                _ => Err(AppError::Unauthorized {
+                    code: "token_revoked",
+                    detail: "The access token was revoked (account changed or deactivated); log in again.".to_owned(),
+                }),
+            }
+        })
+    }
+}

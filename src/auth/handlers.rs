@@ -1,0 +1,362 @@
+//! Handlers of `/v1/auth/*` and `/v1/me`.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use uuid::Uuid;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::caller::Caller;
+use super::dto::{
+    LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenResponse,
+};
+use super::model::{self as tokens_db, RefreshToken};
+use super::tokens::{new_refresh_token, parse_refresh_token};
+use super::{AuthServices, ThrottleLimits};
+use crate::agencies::model as agencies;
+use crate::agencies::signup::{NewAgency, create_agency_with_owner};
+use crate::audit::model::{AuditContext, Changes};
+use crate::error::{AppError, Problem};
+use crate::staff::dto::UserView;
+use crate::staff::model::{self as users, User};
+use crate::startup::AppState;
+use crate::telemetry::RequestId;
+
+/// Creates an agency and its first owner. Can be switched off (`server.signup_enabled`).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/signup",
+    tag = "auth",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "The agency and its owner", body = SignupResponse),
+        (status = 403, description = "Sign-up is switched off (`signup_disabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is taken (`email_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn signup(
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    body: web::Json<SignupRequest>,
+) -> Result<HttpResponse, AppError> {
+    if !state.settings.server.signup_enabled {
+        return Err(AppError::Forbidden {
+            code: "signup_disabled",
+            detail: "Sign-up is switched off on this server.".to_owned(),
+        });
+    }
+    let body = body.into_inner();
+    let mut conn = state.conn().await?;
+    let (agency, owner) = create_agency_with_owner(
+        &mut conn,
+        &state.auth.passwords,
+        NewAgency {
+            agency_name: body.agency_name,
+            email: body.email,
+            password: body.password,
+            display_name: body.display_name,
+            time_zone: body.time_zone,
+        },
+        Some(request_id.0),
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/users/{}", owner.id)))
+        .json(SignupResponse {
+            agency,
+            user: UserView::from(owner),
+        }))
+}
+
+fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let info = req.connection_info();
+    let address = if trust_forwarded_for {
+        info.realip_remote_addr().map(str::to_owned)
+    } else {
+        req.peer_addr().map(|addr| addr.ip().to_string())
+    };
+    let address = address.unwrap_or_else(|| "unknown".to_owned());
+    // `realip_remote_addr` may carry a port.
+    match address.parse::<std::net::SocketAddr>() {
+        Ok(socket) => socket.ip().to_string(),
+        Err(_) => address,
+    }
+}
+
+fn throttled(window_started_at: DateTime<Utc>, window_secs: i64, now: DateTime<Utc>) -> AppError {
+    let ends = window_started_at + Duration::seconds(window_secs);
+    let wait = (ends - now).num_seconds().max(1);
+    AppError::TooManyRequests {
+        retry_after_secs: u64::try_from(wait).unwrap_or(1),
+    }
+}
+
+/// Counts this attempt against the account and the address; refuses when either is over its
+/// limit. The attempt is taken back if the login succeeds.
+async fn count_login_attempt(
+    conn: &mut AsyncPgConnection,
+    limits: ThrottleLimits,
+    account_key: &str,
+    address_key: &str,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let (account, account_start) =
+        tokens_db::count_attempt(conn, account_key, limits.account_window_secs).await?;
+    let (address, address_start) =
+        tokens_db::count_attempt(conn, address_key, limits.address_window_secs).await?;
+    if account > limits.per_account {
+        return Err(throttled(account_start, limits.account_window_secs, now));
+    }
+    if address > limits.per_address {
+        return Err(throttled(address_start, limits.address_window_secs, now));
+    }
+    Ok(())
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::Unauthorized {
+        code: "invalid_credentials",
+        detail: "The email or password is wrong.".to_owned(),
+    }
+}
+
+/// Starts a token family for `user` and answers the pair. Runs inside the caller's transaction.
+async fn issue_pair(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthServices,
+    user: &User,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, AppError> {
+    let access_token =
+        auth.access
+            .issue(user.id, user.agency_id, user.role, user.auth_version, now)?;
+    let refresh_token = new_refresh_token(user.agency_id)?;
+    let (_, token_hash) = parse_refresh_token(&refresh_token)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a new refresh token does not parse")))?;
+    tokens_db::insert(
+        conn,
+        &RefreshToken {
+            agency_id: user.agency_id,
+            id: Uuid::now_v7(),
+            family_id,
+            user_id: user.id,
+            token_hash,
+            expires_at: now + Duration::seconds(auth.refresh_ttl_secs),
+            used_at: None,
+            revoked_at: None,
+            created_at: now,
+        },
+    )
+    .await?;
+    Ok(TokenResponse {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: auth.access.ttl_secs,
+    })
+}
+
+/// Exchanges email and password for an access token and a refresh token. Failed attempts are
+/// limited per account and per client address (429 with `Retry-After`).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Tokens", body = TokenResponse),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`), the same for unknown emails", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request_id: RequestId,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let auth = &state.auth;
+    let email = email.trim().to_owned();
+    // Over-long input is refused before any hashing (and says nothing about the account).
+    if email.len() > 254 || password.chars().count() > super::password::MAX_LENGTH {
+        return Err(invalid_credentials());
+    }
+    let account_key = format!("account:{}", email.to_lowercase());
+    let address_key = format!(
+        "address:{}",
+        client_address(&req, state.settings.server.trust_forwarded_for)
+    );
+    let mut conn = state.conn().await?;
+    count_login_attempt(&mut conn, auth.throttle, &account_key, &address_key).await?;
+
+    let user = users::find_by_email(&mut conn, &email).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = auth.passwords.verify(password, stored).await?;
+    let user = match user {
+        Some(user) if matches && user.active => user,
+        _ => return Err(invalid_credentials()),
+    };
+
+    let now = Utc::now();
+    let tokens = conn
+        .transaction(async |conn| {
+            tokens_db::uncount_attempt(conn, &account_key).await?;
+            tokens_db::uncount_attempt(conn, &address_key).await?;
+            let family_id = Uuid::now_v7();
+            let tokens = issue_pair(conn, auth, &user, family_id, now).await?;
+            audit_for(&user, &request_id)
+                .record(conn, "auth.login", "user", Some(user.id), Changes::new())
+                .await?;
+            Ok::<_, AppError>(tokens)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+fn audit_for(user: &User, request_id: &RequestId) -> AuditContext {
+    AuditContext {
+        agency_id: user.agency_id,
+        actor_id: Some(user.id),
+        request_id: Some(request_id.0.clone()),
+    }
+}
+
+fn invalid_refresh_token() -> AppError {
+    AppError::Unauthorized {
+        code: "invalid_refresh_token",
+        detail: "The refresh token is not valid; log in again.".to_owned(),
+    }
+}
+
+/// Spends a refresh token for a new pair. A token that was already spent revokes its whole
+/// family: somebody else has a copy.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new access token and refresh token", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token (`invalid_refresh_token`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let (agency_id, hash) =
+        parse_refresh_token(body.refresh_token.trim()).ok_or_else(invalid_refresh_token)?;
+    let auth = &state.auth;
+    let mut conn = state.conn().await?;
+    let now = Utc::now();
+    // The reuse revocation must stick even though the request fails, so the transaction
+    // answers what to do and the refusal comes after the commit.
+    let outcome = conn
+        .transaction(async |conn| {
+            let Some(token) = tokens_db::find_for_update(conn, agency_id, &hash).await? else {
+                return Ok::<_, AppError>(Err(invalid_refresh_token()));
+            };
+            if token.used_at.is_some() {
+                let revoked =
+                    tokens_db::revoke_family(conn, agency_id, token.family_id, now).await?;
+                AuditContext {
+                    agency_id,
+                    actor_id: Some(token.user_id),
+                    request_id: Some(request_id.0.clone()),
+                }
+                .record(
+                    conn,
+                    "auth.refresh_reuse",
+                    "user",
+                    Some(token.user_id),
+                    Changes::new().value("revoked_tokens", revoked),
+                )
+                .await?;
+                return Ok(Err(invalid_refresh_token()));
+            }
+            if token.revoked_at.is_some() || token.expires_at <= now {
+                return Ok(Err(invalid_refresh_token()));
+            }
+            let user = users::find(conn, agency_id, token.user_id).await?;
+            if !user.active {
+                return Ok(Err(invalid_refresh_token()));
+            }
+            tokens_db::mark_used(conn, agency_id, token.id, now).await?;
+            let tokens = issue_pair(conn, auth, &user, token.family_id, now).await?;
+            audit_for(&user, &request_id)
+                .record(conn, "auth.refresh", "user", Some(user.id), Changes::new())
+                .await?;
+            Ok(Ok(tokens))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(outcome?))
+}
+
+/// Revokes the presented refresh token (and the rest of its family). Answers 204 whether or not
+/// the token was still live, so logging out twice is harmless.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/logout",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out"))
+)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Some((agency_id, hash)) = parse_refresh_token(body.refresh_token.trim()) else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    let mut conn = state.conn().await?;
+    let now = Utc::now();
+    conn.transaction(async |conn| {
+        if let Some(token) = tokens_db::find_for_update(conn, agency_id, &hash).await? {
+            let revoked = tokens_db::revoke_family(conn, agency_id, token.family_id, now).await?;
+            if revoked > 0 {
+                AuditContext {
+                    agency_id,
+                    actor_id: Some(token.user_id),
+                    request_id: Some(request_id.0.clone()),
+                }
+                .record(
+                    conn,
+                    "auth.logout",
+                    "user",
+                    Some(token.user_id),
+                    Changes::new(),
+                )
+                .await?;
+            }
+        }
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller and their agency.
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = MeResponse),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {
+    let mut conn = state.conn().await?;
+    let user = users::find(&mut conn, caller.agency_id, caller.user_id).await?;
+    let agency = agencies::find(&mut conn, caller.agency_id).await?;
+    Ok(HttpResponse::Ok().json(MeResponse {
+        user: UserView::from(user),
+        agency,
+    }))
+}

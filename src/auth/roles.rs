@@ -1,0 +1,89 @@
+//! Staff roles and what each may do (DESIGN.md, "Tenancy and access").
+
+use crate::text_enum;
+
+text_enum! {
+    /// A staff member's role within their agency.
+    pub enum Role {
+        Owner => "owner",
+        Admin => "admin",
+        Manager => "manager",
+        Compliance => "compliance",
+        Analyst => "analyst",
+    }
+}
+
+/// Something a handler needs the caller to be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Read anything of the agency (every role).
+    Read,
+    /// Write influencers, products, sessions and sales.
+    WriteData,
+    /// Verify identities, review sessions, recall products.
+    Verify,
+    /// Create, change and deactivate staff accounts.
+    ManageUsers,
+    /// Read the audit trail.
+    ReadAudit,
+}
+
+impl Capability {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Capability::Read => "read agency data",
+            Capability::WriteData => "change roster, catalogue, sessions or sales",
+            Capability::Verify => "verify identities, review sessions or recall products",
+            Capability::ManageUsers => "manage staff accounts",
+            Capability::ReadAudit => "read the audit trail",
+        }
+    }
+}
+
+impl Role {
+    pub fn can(self, capability: Capability) -> bool {
+        use Capability as C;
+        use Role as R;
+        match capability {
+            C::Read => true,
+            C::WriteData => matches!(self, R::Owner | R::Admin | R::Manager),
+            C::Verify => matches!(self, R::Owner | R::Admin | R::Compliance),
+            C::ManageUsers => matches!(self, R::Owner | R::Admin),
+            C::ReadAudit => matches!(self, R::Owner | R::Admin | R::Compliance),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_table_of_the_design() {
+        let table = [
+            (Role::Owner, [true, true, true, true, true]),
+            (Role::Admin, [true, true, true, true, true]),
+            (Role::Manager, [true, true, false, false, false]),
+            (Role::Compliance, [true, false, true, false, true]),
+            (Role::Analyst, [true, false, false, false, false]),
+        ];
+        let capabilities = [
+            Capability::Read,
+            Capability::WriteData,
+            Capability::Verify,
+            Capability::ManageUsers,
+            Capability::ReadAudit,
+        ];
+        for (role, allowed) in table {
+            for (capability, expected) in capabilities.iter().zip(allowed) {
+                assert_eq!(role.can(*capability), expected, "{role} {capability:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_their_names_only() {
+        assert_eq!("compliance".parse::<Role>().unwrap(), Role::Compliance);
+        assert!("Owner".parse::<Role>().is_err());
+    }
+}
