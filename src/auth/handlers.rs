@@ -10,7 +10,7 @@ use super::caller::Caller;
 use super::dto::{
     LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenResponse,
 };
-use super::model::{self as tokens_db, RefreshToken};
+use super::model::{self as tokens_db, RefreshToken, Revoke};
 use super::tokens::{new_refresh_token, parse_refresh_token};
 use super::{AuthServices, ThrottleLimits};
 use crate::agencies::model as agencies;
@@ -262,7 +262,8 @@ pub async fn refresh(
             };
             if token.used_at.is_some() {
                 let revoked =
-                    tokens_db::revoke_family(conn, agency_id, token.family_id, now).await?;
+                    tokens_db::revoke(conn, agency_id, Revoke::Family(token.family_id), now)
+                        .await?;
                 AuditContext {
                     agency_id,
                     actor_id: Some(token.user_id),
@@ -317,7 +318,8 @@ pub async fn logout(
     let now = Utc::now();
     conn.transaction(async |conn| {
         if let Some(token) = tokens_db::find_for_update(conn, agency_id, &hash).await? {
-            let revoked = tokens_db::revoke_family(conn, agency_id, token.family_id, now).await?;
+            let revoked =
+                tokens_db::revoke(conn, agency_id, Revoke::Family(token.family_id), now).await?;
             if revoked > 0 {
                 AuditContext {
                     agency_id,

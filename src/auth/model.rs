@@ -65,43 +65,35 @@ pub async fn mark_used(
     Ok(!spent.is_empty())
 }
 
-/// Revokes every live token of a family; answers how many.
-pub async fn revoke_family(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    family_id: Uuid,
-    now: DateTime<Utc>,
-) -> QueryResult<usize> {
-    let revoked: Vec<Uuid> = diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::agency_id.eq(agency_id))
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
-    .returning(refresh_tokens::id)
-    .get_results(conn)
-    .await?;
-    Ok(revoked.len())
+/// Which live tokens to revoke.
+#[derive(Debug, Clone, Copy)]
+pub enum Revoke {
+    /// One login's chain of tokens (logout, reuse of a spent token).
+    Family(Uuid),
+    /// All of a user's tokens (deactivation, role or password change).
+    User(Uuid),
 }
 
-/// Revokes every live token of a user (deactivation, role or password change).
-pub async fn revoke_user(
+/// Revokes the live tokens `which` names; answers how many.
+pub async fn revoke(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
-    user_id: Uuid,
+    which: Revoke,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let revoked: Vec<Uuid> = diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::agency_id.eq(agency_id))
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
-    .returning(refresh_tokens::id)
-    .get_results(conn)
-    .await?;
+    let update = diesel::update(refresh_tokens::table)
+        .set(refresh_tokens::revoked_at.eq(now))
+        .filter(refresh_tokens::agency_id.eq(agency_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .into_boxed();
+    let update = match which {
+        Revoke::Family(family_id) => update.filter(refresh_tokens::family_id.eq(family_id)),
+        Revoke::User(user_id) => update.filter(refresh_tokens::user_id.eq(user_id)),
+    };
+    let revoked: Vec<Uuid> = update
+        .returning(refresh_tokens::id)
+        .get_results(conn)
+        .await?;
     Ok(revoked.len())
 }
 

@@ -11,7 +11,7 @@ use super::email::Email;
 use super::model::{self as users, NewUser, User, UserChanges, UserFilter};
 use crate::agencies::signup::{check_name, email_taken};
 use crate::audit::model::{Changes, REDACTED};
-use crate::auth::model as tokens_db;
+use crate::auth::model::{self as tokens_db, Revoke};
 use crate::auth::password::check_new_password;
 use crate::auth::{Caller, Capability, Role};
 use crate::error::{AppError, FieldError, Problem};
@@ -297,7 +297,7 @@ pub async fn update_user(
                 .await
                 .map_err(map_user_error)?;
             if revoke {
-                tokens_db::revoke_user(conn, caller.agency_id, id, now).await?;
+                tokens_db::revoke(conn, caller.agency_id, Revoke::User(id), now).await?;
             }
             let mut audit = Changes::new()
                 .change("display_name", &current.display_name, &updated.display_name)
@@ -351,7 +351,7 @@ pub async fn deactivate_user(
         users::update(conn, caller.agency_id, id, &changes, true)
             .await
             .map_err(map_user_error)?;
-        tokens_db::revoke_user(conn, caller.agency_id, id, now).await?;
+        tokens_db::revoke(conn, caller.agency_id, Revoke::User(id), now).await?;
         caller
             .record(
                 conn,
