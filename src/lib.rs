@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod etag;
+pub mod maintenance;
 pub mod openapi;
 pub mod pagination;
 pub mod routing;

@@ -183,6 +183,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         database = %db::redact_url(&settings.database.url),
         "listening"
     );
+    crate::maintenance::spawn_sweeper(pool.clone());
     let state = web::Data::new(AppState::new(settings, pool)?);
     run(listener, state)?.await.context("serving")?;
     tracing::info!("stopped");

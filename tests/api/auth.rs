@@ -434,3 +434,28 @@ async fn failed_logins_are_throttled_per_client_address() {
     let retry: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 }
+
+#[actix_web::test]
+async fn housekeeping_forgets_long_expired_tokens_and_counters_only() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let owner = app.signup_agency("Sweep Co").await;
+    app.login(&owner.email, "wrong password!!").await;
+    let mut conn = app.state.conn().await.unwrap();
+    // Nothing is old enough yet.
+    assert_eq!(
+        mcn::maintenance::purge_expired(&mut conn).await.unwrap(),
+        (0, 0)
+    );
+    diesel::sql_query("UPDATE refresh_tokens SET expires_at = now() - interval '2 days', created_at = now() - interval '32 days'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("UPDATE login_throttle SET window_started_at = now() - interval '2 days'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (tokens, counters) = mcn::maintenance::purge_expired(&mut conn).await.unwrap();
+    assert_eq!(tokens, 1);
+    assert_eq!(counters, 2, "the account and the address counter");
+}

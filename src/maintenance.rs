@@ -1,0 +1,45 @@
+//! Housekeeping the server runs in the background: forgetting what has no use any more.
+
+use std::time::Duration;
+
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::DbPool;
+
+/// How often the sweep runs.
+const INTERVAL: Duration = Duration::from_secs(600);
+
+/// Deletes refresh tokens expired for a day (too old to be refreshed, or to tell a reuse from
+/// an expiry) and failed-login counters whose window ended a day ago. Answers (tokens, counters).
+pub async fn purge_expired(conn: &mut AsyncPgConnection) -> diesel::QueryResult<(usize, usize)> {
+    let tokens =
+        diesel::sql_query("DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'")
+            .execute(conn)
+            .await?;
+    let counters = diesel::sql_query(
+        "DELETE FROM login_throttle WHERE window_started_at < now() - interval '1 day'",
+    )
+    .execute(conn)
+    .await?;
+    Ok((tokens, counters))
+}
+
+/// Runs [`purge_expired`] every ten minutes until the process ends; failures are logged and
+/// retried at the next tick.
+pub fn spawn_sweeper(pool: DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = tokio::time::interval(INTERVAL);
+        loop {
+            ticks.tick().await;
+            let outcome = match pool.get().await {
+                Ok(mut conn) => purge_expired(&mut conn).await.map_err(|e| e.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            match outcome {
+                Ok((0, 0)) => {}
+                Ok((tokens, counters)) => tracing::info!(tokens, counters, "purged expired rows"),
+                Err(error) => tracing::warn!(%error, "housekeeping failed"),
+            }
+        }
+    });
+}
