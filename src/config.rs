@@ -146,6 +146,8 @@ pub struct CryptoSettings {
     pub pii_key_id: String,
     pub pii_key: String,
     pub pii_hmac_key: String,
+    pub pii_previous_key_id: String,
+    pub pii_previous_key: String,
 }
 
 impl std::fmt::Debug for CryptoSettings {
@@ -300,6 +302,15 @@ impl Settings {
         }
         if !self.auth.jwt_previous_secret.is_empty() && self.auth.jwt_previous_key_id.is_empty() {
             problems.push("auth.jwt_previous_secret needs auth.jwt_previous_key_id".to_owned());
+        }
+        if !self.crypto.pii_previous_key.is_empty()
+            && (self.crypto.pii_previous_key_id.is_empty()
+                || decoded_len(&self.crypto.pii_previous_key) != Some(32))
+        {
+            problems.push(
+                "crypto.pii_previous_key needs crypto.pii_previous_key_id and 32 bytes of base64"
+                    .to_owned(),
+            );
         }
         if !self.crypto.pii_key.is_empty() && decoded_len(&self.crypto.pii_key) != Some(32) {
             problems.push("crypto.pii_key must be base64 of exactly 32 bytes".to_owned());

@@ -7,10 +7,14 @@
 pub mod agencies;
 pub mod audit;
 pub mod auth;
+pub mod compliance;
 pub mod config;
+pub mod crypto;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod etag;
+pub mod influencers;
 pub mod maintenance;
 pub mod openapi;
 pub mod pagination;

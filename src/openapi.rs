@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::error::{FieldError, Problem};
-use crate::{audit, auth, staff, system};
+use crate::{audit, auth, compliance, influencers, staff, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,6 +34,31 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         staff::handlers::update_user,
         staff::handlers::deactivate_user,
         audit::handlers::list_audit_events,
+        influencers::handlers::list_influencers,
+        influencers::handlers::create_influencer,
+        influencers::handlers::get_influencer,
+        influencers::handlers::update_influencer,
+        influencers::handlers::terminate_influencer,
+        influencers::handlers::suspend_influencer,
+        influencers::handlers::reinstate_influencer,
+        influencers::identity::get_identity,
+        influencers::identity::put_identity,
+        influencers::identity::verify_identity,
+        influencers::identity::reject_identity,
+        influencers::identity::put_guardian_consent,
+        influencers::entities::list_entities,
+        influencers::entities::create_entity,
+        influencers::entities::update_entity,
+        influencers::qualifications::list_qualifications,
+        influencers::qualifications::create_qualification,
+        influencers::accounts::list_accounts,
+        influencers::accounts::create_account,
+        influencers::accounts::update_account,
+        influencers::accounts::delete_account,
+        influencers::contracts::list_contracts,
+        influencers::contracts::create_contract,
+        compliance::handlers::host_compliance,
+        compliance::handlers::compliance_issues,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),
@@ -42,6 +67,13 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         (name = "auth", description = "Sign-up, login, token refresh and logout; the caller"),
         (name = "users", description = "Staff accounts and roles"),
         (name = "audit", description = "The audit trail of every mutation"),
+        (name = "influencers", description = "The roster of hosts and their status"),
+        (name = "identity", description = "Real-name identity, its verification, guardian consent"),
+        (name = "legal entities", description = "Hosts' legal entities and operators"),
+        (name = "qualifications", description = "Qualifications for regulated fields"),
+        (name = "platform accounts", description = "Hosts' accounts on the platforms"),
+        (name = "contracts", description = "Contracts between hosts and the agency"),
+        (name = "compliance", description = "Open violations of the compliance rules"),
     )
 )]
 pub struct ApiDoc;

@@ -15,11 +15,12 @@ use anyhow::Context as _;
 
 use crate::auth::AuthServices;
 use crate::config::Settings;
+use crate::crypto::PiiVault;
 use crate::db::{self, DbConn, DbPool};
 use crate::error::{self, AppError};
 use crate::routing::Routes;
 use crate::telemetry::{self, Metrics};
-use crate::{audit, auth, openapi, staff, system};
+use crate::{audit, auth, compliance, influencers, openapi, staff, system};
 
 /// What every handler can reach, shared by all workers.
 pub struct AppState {
@@ -27,6 +28,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
     pub auth: AuthServices,
+    pub vault: PiiVault,
     /// The OpenAPI document, rendered once.
     pub openapi_json: String,
 }
@@ -36,6 +38,7 @@ impl AppState {
         Ok(Self {
             pool,
             auth: AuthServices::new(&settings.auth)?,
+            vault: PiiVault::new(&settings.crypto)?,
             settings: Arc::new(settings),
             metrics: Metrics::new()?,
             openapi_json: openapi::document_json()?,
@@ -55,6 +58,8 @@ pub fn routes() -> Routes {
     auth::routes(&mut routes);
     staff::routes(&mut routes);
     audit::routes(&mut routes);
+    influencers::routes(&mut routes);
+    compliance::routes(&mut routes);
     routes
 }
 

@@ -26,6 +26,8 @@ pub enum Capability {
     ManageUsers,
     /// Read the audit trail.
     ReadAudit,
+    /// Suspend or reinstate a host at once (e.g. a tax investigation).
+    Suspend,
 }
 
 impl Capability {
@@ -36,6 +38,7 @@ impl Capability {
             Capability::Verify => "verify identities, review sessions or recall products",
             Capability::ManageUsers => "manage staff accounts",
             Capability::ReadAudit => "read the audit trail",
+            Capability::Suspend => "suspend or reinstate hosts",
         }
     }
 }
@@ -50,6 +53,7 @@ impl Role {
             C::Verify => matches!(self, R::Owner | R::Admin | R::Compliance),
             C::ManageUsers => matches!(self, R::Owner | R::Admin),
             C::ReadAudit => matches!(self, R::Owner | R::Admin | R::Compliance),
+            C::Suspend => !matches!(self, R::Analyst),
         }
     }
 }
@@ -61,11 +65,11 @@ mod tests {
     #[test]
     fn the_role_table_of_the_design() {
         let table = [
-            (Role::Owner, [true, true, true, true, true]),
-            (Role::Admin, [true, true, true, true, true]),
-            (Role::Manager, [true, true, false, false, false]),
-            (Role::Compliance, [true, false, true, false, true]),
-            (Role::Analyst, [true, false, false, false, false]),
+            (Role::Owner, [true, true, true, true, true, true]),
+            (Role::Admin, [true, true, true, true, true, true]),
+            (Role::Manager, [true, true, false, false, false, true]),
+            (Role::Compliance, [true, false, true, false, true, true]),
+            (Role::Analyst, [true, false, false, false, false, false]),
         ];
         let capabilities = [
             Capability::Read,
@@ -73,6 +77,7 @@ mod tests {
             Capability::Verify,
             Capability::ManageUsers,
             Capability::ReadAudit,
+            Capability::Suspend,
         ];
         for (role, allowed) in table {
             for (capability, expected) in capabilities.iter().zip(allowed) {

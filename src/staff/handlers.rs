@@ -1,6 +1,6 @@
 //! Handlers of `/v1/users`: staff accounts, roles, deactivation and password changes.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::AsyncConnection as _;
@@ -15,7 +15,7 @@ use crate::auth::model::{self as tokens_db, Revoke};
 use crate::auth::password::check_new_password;
 use crate::auth::{Caller, Capability, Role};
 use crate::error::{AppError, FieldError, Problem};
-use crate::etag::{check_if_match, etag};
+use crate::etag::{IfMatch, etag};
 use crate::pagination::{Page, PageRequest};
 use crate::startup::AppState;
 
@@ -211,7 +211,7 @@ pub async fn get_user(
 pub async fn update_user(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -220,7 +220,7 @@ pub async fn update_user(
     let is_self = id == caller.user_id;
     let mut conn = state.conn().await?;
     let target = users::find(&mut conn, caller.agency_id, id).await?;
-    check_if_match(&req, target.version)?;
+    if_match.check(target.version)?;
 
     // Who may change what.
     if body.role.is_some() {

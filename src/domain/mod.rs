@@ -1,0 +1,42 @@
+//! Domain values that parse rather than validate: once a value has one of these types, it
+//! passed its checks.
+
+pub mod credit_code;
+pub mod decimal;
+pub mod enums;
+pub mod resident_id;
+
+use serde::{Deserialize, Deserializer};
+
+/// For `PATCH` fields that may be cleared: absent → `None`, `null` → `Some(None)`, a value →
+/// `Some(Some(value))`. Use with `#[serde(default, deserialize_with = "double_option")]`.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Checks a free-text field's length after trimming: `min..=max` characters, no control
+/// characters except line breaks and tabs.
+pub fn check_text(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, crate::error::FieldError> {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    let clean = trimmed
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));
+    if length < min || length > max || !clean {
+        return Err(crate::error::FieldError::new(
+            field,
+            "invalid_length",
+            format!("{field} needs {min} to {max} characters"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}

@@ -1,0 +1,341 @@
+//! Platform accounts of a host: `/v1/influencers/{id}/platform-accounts`.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::handlers::load;
+use crate::audit::model::Changes;
+use crate::auth::{Caller, Capability};
+use crate::domain::check_text;
+use crate::domain::enums::{AccountStatus, Platform};
+use crate::error::{AppError, Problem};
+use crate::etag::{IfMatch, etag};
+use crate::schema::platform_accounts;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
+#[diesel(table_name = platform_accounts)]
+pub struct PlatformAccount {
+    #[serde(skip)]
+    pub agency_id: Uuid,
+    pub id: Uuid,
+    pub influencer_id: Uuid,
+    pub platform: Platform,
+    pub handle: String,
+    /// The platform's own id of the account; unique per platform within the agency.
+    pub platform_user_id: String,
+    pub followers: i64,
+    pub verified: bool,
+    pub status: AccountStatus,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformAccountRequest {
+    pub platform: Platform,
+    pub handle: String,
+    pub platform_user_id: String,
+    pub followers: Option<i64>,
+    pub verified: Option<bool>,
+    pub status: Option<AccountStatus>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformAccountPatch {
+    pub handle: Option<String>,
+    pub followers: Option<i64>,
+    pub verified: Option<bool>,
+    pub status: Option<AccountStatus>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = platform_accounts)]
+struct AccountChanges {
+    handle: Option<String>,
+    followers: Option<i64>,
+    verified: Option<bool>,
+    status: Option<AccountStatus>,
+}
+
+pub async fn list_for(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    influencer_id: Uuid,
+) -> QueryResult<Vec<PlatformAccount>> {
+    platform_accounts::table
+        .filter(platform_accounts::agency_id.eq(agency_id))
+        .filter(platform_accounts::influencer_id.eq(influencer_id))
+        .order(platform_accounts::id.asc())
+        .select(PlatformAccount::as_select())
+        .load(conn)
+        .await
+}
+
+fn map_account_error(error: DieselError) -> AppError {
+    match &error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
+            code: "platform_account_taken",
+            detail: "This platform user id is already registered in the agency.".to_owned(),
+        },
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            AppError::Conflict {
+                code: "platform_account_in_use",
+                detail: "Sessions or sales refer to this account; mark it banned instead."
+                    .to_owned(),
+            }
+        }
+        _ => error.into(),
+    }
+}
+
+fn check_followers(followers: Option<i64>) -> Result<Option<i64>, AppError> {
+    match followers {
+        Some(n) if n < 0 => Err(AppError::validation(vec![crate::error::FieldError::new(
+            "followers",
+            "out_of_range",
+            "followers cannot be negative",
+        )])),
+        other => Ok(other),
+    }
+}
+
+async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+    account_id: Uuid,
+) -> QueryResult<PlatformAccount> {
+    platform_accounts::table
+        .filter(platform_accounts::agency_id.eq(caller.agency_id))
+        .filter(platform_accounts::influencer_id.eq(id))
+        .filter(platform_accounts::id.eq(account_id))
+        .select(PlatformAccount::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// The host's platform accounts.
+#[utoipa::path(
+    get, path = "/v1/influencers/{id}/platform-accounts", tag = "platform accounts", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Influencer id")),
+    responses((status = 200, description = "Every account of the host", body = Vec<PlatformAccount>))
+)]
+pub async fn list_accounts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    load(&mut conn, &caller, id).await?;
+    Ok(HttpResponse::Ok().json(list_for(&mut conn, caller.agency_id, id).await?))
+}
+
+/// Registers a platform account of the host.
+#[utoipa::path(
+    post, path = "/v1/influencers/{id}/platform-accounts", tag = "platform accounts", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Influencer id")),
+    request_body = PlatformAccountRequest,
+    responses(
+        (status = 201, description = "The account", body = PlatformAccount),
+        (status = 409, description = "Platform user id already registered (`platform_account_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<PlatformAccountRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let handle = check_text("handle", &body.handle, 1, 100)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let platform_user_id = check_text("platform_user_id", &body.platform_user_id, 1, 100)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let (Some(handle), Some(platform_user_id), true) =
+        (handle, platform_user_id, errors.is_empty())
+    else {
+        return Err(AppError::validation(errors));
+    };
+    let followers = check_followers(body.followers)?.unwrap_or(0);
+    let mut conn = state.conn().await?;
+    load(&mut conn, &caller, id).await?;
+    let now = Utc::now();
+    let row = PlatformAccount {
+        agency_id: caller.agency_id,
+        id: Uuid::now_v7(),
+        influencer_id: id,
+        platform: body.platform,
+        handle,
+        platform_user_id,
+        followers,
+        verified: body.verified.unwrap_or(false),
+        status: body.status.unwrap_or(AccountStatus::Active),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    conn.transaction(async |conn| {
+        diesel::insert_into(platform_accounts::table)
+            .values(&row)
+            .execute(conn)
+            .await
+            .map_err(map_account_error)?;
+        let changes = Changes::new()
+            .value("platform", row.platform)
+            .value("handle", &row.handle)
+            .value("platform_user_id", &row.platform_user_id)
+            .value("status", row.status);
+        caller
+            .record(
+                conn,
+                "platform_account.create",
+                "platform_account",
+                row.id,
+                changes,
+            )
+            .await
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(row.version))
+        .insert_header((
+            "Location",
+            format!("/v1/influencers/{id}/platform-accounts/{}", row.id),
+        ))
+        .json(row))
+}
+
+/// Changes handle, followers, verification or status (`banned` accounts do not count).
+#[utoipa::path(
+    patch, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Influencer id"),
+        ("aid" = Uuid, Path, description = "Platform account id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
+    ),
+    request_body = PlatformAccountPatch,
+    responses(
+        (status = 200, description = "The updated account", body = PlatformAccount),
+        (status = 404, description = "No such account of this host", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    if_match: IfMatch,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<PlatformAccountPatch>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let (id, account_id) = path.into_inner();
+    let body = body.into_inner();
+    let handle = body
+        .handle
+        .as_deref()
+        .map(|h| check_text("handle", h, 1, 100))
+        .transpose()
+        .map_err(|e| AppError::validation(vec![e]))?;
+    let followers = check_followers(body.followers)?;
+    let mut conn = state.conn().await?;
+    let updated = conn
+        .transaction(async |conn| {
+            let current = find_for_update(conn, &caller, id, account_id).await?;
+            if_match.check(current.version)?;
+            let changes = AccountChanges {
+                handle,
+                followers,
+                verified: body.verified,
+                status: body.status,
+            };
+            let updated: PlatformAccount =
+                diesel::update(platform_accounts::table.find((caller.agency_id, account_id)))
+                    .set((
+                        &changes,
+                        platform_accounts::version.eq(platform_accounts::version + 1),
+                    ))
+                    .returning(PlatformAccount::as_returning())
+                    .get_result(conn)
+                    .await?;
+            let audit = Changes::new()
+                .change("handle", &current.handle, &updated.handle)
+                .change("followers", current.followers, updated.followers)
+                .change("verified", current.verified, updated.verified)
+                .change("status", current.status, updated.status);
+            caller
+                .record(
+                    conn,
+                    "platform_account.update",
+                    "platform_account",
+                    account_id,
+                    audit,
+                )
+                .await?;
+            Ok::<_, AppError>(updated)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(updated.version))
+        .json(updated))
+}
+
+/// Removes an account registered by mistake. One that sessions or sales refer to stays
+/// (409 `platform_account_in_use`): mark it `banned` instead.
+#[utoipa::path(
+    delete, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Influencer id"), ("aid" = Uuid, Path, description = "Platform account id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such account of this host", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "In use (`platform_account_in_use`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let (id, account_id) = path.into_inner();
+    let mut conn = state.conn().await?;
+    conn.transaction(async |conn| {
+        let current = find_for_update(conn, &caller, id, account_id).await?;
+        diesel::delete(platform_accounts::table.find((caller.agency_id, account_id)))
+            .execute(conn)
+            .await
+            .map_err(map_account_error)?;
+        let changes = Changes::new()
+            .value("platform", current.platform)
+            .value("platform_user_id", &current.platform_user_id);
+        caller
+            .record(
+                conn,
+                "platform_account.delete",
+                "platform_account",
+                account_id,
+                changes,
+            )
+            .await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

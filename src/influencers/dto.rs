@@ -1,0 +1,147 @@
+//! Request and answer bodies of `/v1/influencers`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::model::Influencer;
+use crate::domain::double_option;
+use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform};
+use crate::error::FieldError;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InfluencerView {
+    pub id: Uuid,
+    pub kind: InfluencerKind,
+    pub stage_name: String,
+    pub status: InfluencerStatus,
+    /// Why the host was last suspended, reinstated or terminated.
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// BCP 47 tags, e.g. `zh-CN`.
+    pub languages: Vec<String>,
+    pub notes: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Influencer> for InfluencerView {
+    fn from(row: Influencer) -> Self {
+        Self {
+            id: row.id,
+            kind: row.kind,
+            stage_name: row.stage_name,
+            status: row.status,
+            status_reason: row.status_reason,
+            status_changed_at: row.status_changed_at,
+            languages: row.languages.into_iter().flatten().collect(),
+            notes: row.notes,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInfluencerRequest {
+    pub kind: InfluencerKind,
+    pub stage_name: String,
+    pub languages: Option<Vec<String>>,
+    pub notes: Option<String>,
+}
+
+/// Only the fields to change; `notes: null` clears the notes. The kind never changes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateInfluencerRequest {
+    pub stage_name: Option<String>,
+    pub languages: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonRequest {
+    /// Why, e.g. "tax investigation".
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InfluencerListQuery {
+    pub status: Option<InfluencerStatus>,
+    pub kind: Option<InfluencerKind>,
+    /// Hosts with an account on this platform.
+    pub platform: Option<Platform>,
+    /// Part of the stage name (case-insensitive).
+    pub q: Option<String>,
+    /// Items per page, 1..=200 (default 50).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TerminateQuery {
+    /// Why the host is terminated (default "terminated").
+    pub reason: Option<String>,
+}
+
+/// Checks language tags (BCP 47 shape: `zh`, `zh-CN`, `yue-Hant-HK`), at most 10, without
+/// repeats.
+pub fn check_languages(field: &str, tags: &[String]) -> Result<Vec<Option<String>>, FieldError> {
+    if tags.len() > 10 {
+        return Err(FieldError::new(field, "too_many", "at most 10 languages"));
+    }
+    let mut out: Vec<Option<String>> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim();
+        if !is_language_tag(tag) {
+            return Err(FieldError::new(
+                field,
+                "invalid_language",
+                format!("{tag:?} is not a BCP 47 language tag"),
+            ));
+        }
+        let tag = Some(tag.to_owned());
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    Ok(out)
+}
+
+/// The shape of a BCP 47 tag: a 2–3 letter language, then 2–8 character subtags.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let language_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    language_ok
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        for good in ["zh", "zh-CN", "yue-Hant-HK", "en-US", "cmn"] {
+            assert!(is_language_tag(good), "{good}");
+        }
+        for bad in ["", "c", "chinese", "zh_CN", "zh-", "zh-C", "1a"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+        let tags =
+            check_languages("languages", &["zh-CN".into(), "zh-CN".into(), "en".into()]).unwrap();
+        assert_eq!(tags.len(), 2);
+    }
+}

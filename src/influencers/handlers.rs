@@ -1,0 +1,386 @@
+//! Handlers of `/v1/influencers` and `/v1/influencers/{id}`: the roster and host status.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::dto::{
+    CreateInfluencerRequest, InfluencerListQuery, InfluencerView, ReasonRequest, TerminateQuery,
+    UpdateInfluencerRequest, check_languages,
+};
+use super::model::{self as influencers, Influencer, InfluencerChanges, InfluencerFilter};
+use crate::audit::model::Changes;
+use crate::auth::{Caller, Capability};
+use crate::domain::check_text;
+use crate::domain::enums::InfluencerStatus;
+use crate::error::{AppError, FieldError, Problem};
+use crate::etag::{IfMatch, etag};
+use crate::pagination::{Page, PageRequest};
+use crate::startup::AppState;
+
+/// The caller's agency's influencer `id`, or 404.
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Influencer, AppError> {
+    Ok(influencers::find(conn, caller.agency_id, id).await?)
+}
+
+fn respond(status: StatusCode, row: Influencer) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.insert_header(etag(row.version));
+    if status == StatusCode::CREATED {
+        response.insert_header(("Location", format!("/v1/influencers/{}", row.id)));
+    }
+    response.json(InfluencerView::from(row))
+}
+
+fn invalid_transition(detail: String) -> AppError {
+    AppError::Conflict {
+        code: "invalid_transition",
+        detail,
+    }
+}
+
+/// The roster, filterable by status, kind, platform and stage name.
+#[utoipa::path(
+    get, path = "/v1/influencers", tag = "influencers", security(("bearer" = [])),
+    params(InfluencerListQuery),
+    responses((status = 200, description = "A page of hosts", body = Page<InfluencerView>))
+)]
+pub async fn list_influencers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<InfluencerListQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let query = query.into_inner();
+    let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
+    let filter = InfluencerFilter {
+        status: query.status,
+        kind: query.kind,
+        platform: query.platform,
+        q: query
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
+    };
+    let mut conn = state.conn().await?;
+    let rows = influencers::list(
+        &mut conn,
+        caller.agency_id,
+        &filter,
+        page.after,
+        page.fetch_limit(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| r.id, InfluencerView::from)))
+}
+
+/// Adds a host to the roster.
+#[utoipa::path(
+    post, path = "/v1/influencers", tag = "influencers", security(("bearer" = [])),
+    request_body = CreateInfluencerRequest,
+    responses(
+        (status = 201, description = "The new host", body = InfluencerView),
+        (status = 403, description = "Role not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_influencer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateInfluencerRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let stage_name = check_text("stage_name", &body.stage_name, 1, 100)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let languages = check_languages("languages", body.languages.as_deref().unwrap_or_default())
+        .map_err(|e| errors.push(e))
+        .ok();
+    let notes = body
+        .notes
+        .as_deref()
+        .map(|n| check_text("notes", n, 0, 5000))
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let (Some(stage_name), Some(languages), true) = (stage_name, languages, errors.is_empty())
+    else {
+        return Err(AppError::validation(errors));
+    };
+    let now = Utc::now();
+    let row = Influencer {
+        agency_id: caller.agency_id,
+        id: Uuid::now_v7(),
+        kind: body.kind,
+        stage_name,
+        status: InfluencerStatus::Active,
+        status_reason: None,
+        status_changed_at: None,
+        languages,
+        notes: notes.filter(|n| !n.is_empty()),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = state.conn().await?;
+    conn.transaction(async |conn| {
+        influencers::insert(conn, &row).await?;
+        let changes = Changes::new()
+            .value("kind", row.kind)
+            .value("stage_name", &row.stage_name)
+            .value("languages", &row.languages);
+        caller
+            .record(conn, "influencer.create", "influencer", row.id, changes)
+            .await
+    })
+    .await?;
+    Ok(respond(StatusCode::CREATED, row))
+}
+
+/// One host.
+#[utoipa::path(
+    get, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Influencer id")),
+    responses(
+        (status = 200, description = "The host", body = InfluencerView),
+        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_influencer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let mut conn = state.conn().await?;
+    let row = load(&mut conn, &caller, id.into_inner()).await?;
+    Ok(respond(StatusCode::OK, row))
+}
+
+/// Changes stage name, languages or notes. `If-Match` with a stale version is 412.
+#[utoipa::path(
+    patch, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Influencer id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
+    ),
+    request_body = UpdateInfluencerRequest,
+    responses(
+        (status = 200, description = "The updated host", body = InfluencerView),
+        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_influencer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateInfluencerRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let stage_name = body
+        .stage_name
+        .as_deref()
+        .map(|n| check_text("stage_name", n, 1, 100))
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let languages = body
+        .languages
+        .as_deref()
+        .map(|tags| check_languages("languages", tags))
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let notes = match body.notes {
+        Some(Some(text)) => check_text("notes", &text, 0, 5000)
+            .map(|n| Some((!n.is_empty()).then_some(n)))
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten(),
+        Some(None) => Some(None),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let mut conn = state.conn().await?;
+    let updated = conn
+        .transaction(async |conn| {
+            let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
+            if_match.check(current.version)?;
+            let changes = InfluencerChanges {
+                stage_name,
+                languages,
+                notes,
+                ..InfluencerChanges::default()
+            };
+            let updated = influencers::update(conn, caller.agency_id, id, &changes).await?;
+            let audit = Changes::new()
+                .change("stage_name", &current.stage_name, &updated.stage_name)
+                .change("languages", &current.languages, &updated.languages)
+                .change("notes", &current.notes, &updated.notes);
+            caller
+                .record(conn, "influencer.update", "influencer", id, audit)
+                .await?;
+            Ok::<_, AppError>(updated)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, updated))
+}
+
+/// Moves a host to `to` (with a reason) when its status is one of `from`.
+async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    from: &[InfluencerStatus],
+    to: InfluencerStatus,
+    reason: String,
+    action: &str,
+) -> Result<Influencer, AppError> {
+    let mut conn = state.conn().await?;
+    conn.transaction(async |conn| {
+        let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
+        if !from.contains(&current.status) {
+            return Err(invalid_transition(format!(
+                "A {} host cannot become {to}.",
+                current.status
+            )));
+        }
+        let changes = InfluencerChanges {
+            status: Some(to),
+            status_reason: Some(Some(reason.clone())),
+            status_changed_at: Some(Some(Utc::now())),
+            ..InfluencerChanges::default()
+        };
+        let updated = influencers::update(conn, caller.agency_id, id, &changes).await?;
+        let audit = Changes::new()
+            .change("status", current.status, updated.status)
+            .value("reason", &reason);
+        caller.record(conn, action, "influencer", id, audit).await?;
+        Ok(updated)
+    })
+    .await
+}
+
+fn check_reason(reason: &str) -> Result<String, AppError> {
+    check_text("reason", reason, 1, 1000).map_err(|e: FieldError| AppError::validation(vec![e]))
+}
+
+/// Suspends an active host at once (e.g. a tax investigation): no new sessions, no going live.
+#[utoipa::path(
+    post, path = "/v1/influencers/{id}/suspend", tag = "influencers", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Influencer id")),
+    request_body = ReasonRequest,
+    responses(
+        (status = 200, description = "The suspended host", body = InfluencerView),
+        (status = 409, description = "Not active (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn suspend_influencer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ReasonRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Suspend)?;
+    let reason = check_reason(&body.reason)?;
+    let row = change_status(
+        &state,
+        &caller,
+        id.into_inner(),
+        &[InfluencerStatus::Active],
+        InfluencerStatus::Suspended,
+        reason,
+        "influencer.suspend",
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, row))
+}
+
+/// Reinstates a suspended host.
+#[utoipa::path(
+    post, path = "/v1/influencers/{id}/reinstate", tag = "influencers", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Influencer id")),
+    request_body = ReasonRequest,
+    responses(
+        (status = 200, description = "The active host", body = InfluencerView),
+        (status = 409, description = "Not suspended (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn reinstate_influencer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ReasonRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Suspend)?;
+    let reason = check_reason(&body.reason)?;
+    let row = change_status(
+        &state,
+        &caller,
+        id.into_inner(),
+        &[InfluencerStatus::Suspended],
+        InfluencerStatus::Active,
+        reason,
+        "influencer.reinstate",
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, row))
+}
+
+/// Terminates a host. The row and its history stay; a terminated host cannot come back.
+#[utoipa::path(
+    delete, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Influencer id"), TerminateQuery),
+    responses(
+        (status = 204, description = "Terminated"),
+        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn terminate_influencer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<TerminateQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let reason = match query.into_inner().reason {
+        Some(reason) => check_reason(&reason)?,
+        None => "terminated".to_owned(),
+    };
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    if load(&mut conn, &caller, id).await?.status == InfluencerStatus::Terminated {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    drop(conn);
+    change_status(
+        &state,
+        &caller,
+        id,
+        &[InfluencerStatus::Active, InfluencerStatus::Suspended],
+        InfluencerStatus::Terminated,
+        reason,
+        "influencer.terminate",
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
