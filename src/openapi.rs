@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::error::{FieldError, Problem};
-use crate::{audit, auth, compliance, influencers, staff, system};
+use crate::{audit, auth, compliance, influencers, products, sessions, staff, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -59,6 +59,24 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         influencers::contracts::create_contract,
         compliance::handlers::host_compliance,
         compliance::handlers::compliance_issues,
+        products::handlers::list_products,
+        products::handlers::create_product,
+        products::handlers::get_product,
+        products::handlers::update_product,
+        products::handlers::recall_product,
+        products::handlers::product_impact,
+        products::handlers::list_tests,
+        products::handlers::create_test,
+        sessions::handlers::list_sessions,
+        sessions::handlers::create_session,
+        sessions::calendar::calendar_feed,
+        sessions::handlers::get_session,
+        sessions::handlers::update_session,
+        sessions::handlers::put_lineup,
+        sessions::lifecycle::start_session,
+        sessions::lifecycle::end_session,
+        sessions::lifecycle::cancel_session,
+        sessions::lifecycle::review_session,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),
@@ -74,6 +92,8 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         (name = "platform accounts", description = "Hosts' accounts on the platforms"),
         (name = "contracts", description = "Contracts between hosts and the agency"),
         (name = "compliance", description = "Open violations of the compliance rules"),
+        (name = "products", description = "The catalogue, recalls and product tests"),
+        (name = "live sessions", description = "The schedule, lineups, lifecycle, reviews and calendar"),
     )
 )]
 pub struct ApiDoc;

@@ -47,6 +47,23 @@ impl<K: DeserializeOwned> PageRequest<K> {
         Ok(Self { limit, after })
     }
 
+    /// Cuts up to `fetch_limit()` rows to the page and makes the cursor of the next page, for
+    /// lists whose items are built from the rows afterwards.
+    pub fn split<R, Key: Serialize>(
+        &self,
+        mut rows: Vec<R>,
+        key: impl Fn(&R) -> Key,
+    ) -> (Vec<R>, Option<String>) {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next = if more {
+            rows.last().and_then(|row| encode_cursor(&key(row)))
+        } else {
+            None
+        };
+        (rows, next)
+    }
+
     /// How many rows to fetch: one more than the page, to know whether another page follows.
     pub fn fetch_limit(&self) -> i64 {
         i64::from(self.limit) + 1

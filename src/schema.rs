@@ -55,6 +55,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (agency_id, user_id, key) {
+        agency_id -> Uuid,
+        user_id -> Uuid,
+        key -> Text,
+        fingerprint -> Bytea,
+        status_code -> Nullable<Int2>,
+        response_body -> Nullable<Text>,
+        location -> Nullable<Text>,
+        started_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     identities (agency_id, influencer_id) {
         agency_id -> Uuid,
         influencer_id -> Uuid,
@@ -114,6 +128,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    live_sessions (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        influencer_id -> Uuid,
+        platform_account_id -> Uuid,
+        title -> Text,
+        scheduled_start -> Timestamptz,
+        scheduled_end -> Timestamptz,
+        language -> Text,
+        venue_type -> Nullable<Text>,
+        venue_city -> Nullable<Text>,
+        venue_city_tier -> Nullable<Int2>,
+        ai_label -> Bool,
+        replay_url -> Nullable<Text>,
+        state -> Text,
+        actual_start -> Nullable<Timestamptz>,
+        actual_end -> Nullable<Timestamptz>,
+        cancel_reason -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         window_started_at -> Timestamptz,
@@ -132,6 +171,43 @@ diesel::table! {
         followers -> Int8,
         verified -> Bool,
         status -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    product_tests (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        product_id -> Uuid,
+        influencer_id -> Uuid,
+        tested_on -> Date,
+        result -> Text,
+        notes -> Nullable<Text>,
+        evidence_url -> Nullable<Text>,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    products (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        sku -> Text,
+        name -> Text,
+        brand -> Nullable<Text>,
+        category -> Nullable<Text>,
+        list_price -> Numeric,
+        #[max_length = 3]
+        currency -> Bpchar,
+        commission_percent -> Numeric,
+        regulated_field -> Nullable<Text>,
+        recalled_at -> Nullable<Timestamptz>,
+        recall_reason -> Nullable<Text>,
+        recalled_by -> Nullable<Uuid>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -167,6 +243,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    session_products (agency_id, session_id, position) {
+        agency_id -> Uuid,
+        session_id -> Uuid,
+        position -> Int2,
+        product_id -> Uuid,
+        planned_price -> Nullable<Numeric>,
+    }
+}
+
+diesel::table! {
+    session_reviews (agency_id, session_id) {
+        agency_id -> Uuid,
+        session_id -> Uuid,
+        mandarin_spoken -> Bool,
+        dress_code_ok -> Bool,
+        incidents -> Jsonb,
+        reviewed_by -> Uuid,
+        reviewed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -185,6 +283,7 @@ diesel::table! {
 
 diesel::joinable!(audit_events -> agencies (agency_id));
 diesel::joinable!(influencers -> agencies (agency_id));
+diesel::joinable!(products -> agencies (agency_id));
 diesel::joinable!(refresh_tokens -> agencies (agency_id));
 diesel::joinable!(users -> agencies (agency_id));
 
@@ -193,12 +292,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     contracts,
     guardian_consents,
+    idempotency_keys,
     identities,
     influencers,
     legal_entities,
+    live_sessions,
     login_throttle,
     platform_accounts,
+    product_tests,
+    products,
     qualifications,
     refresh_tokens,
+    session_products,
+    session_reviews,
     users,
 );

@@ -20,7 +20,7 @@ use crate::db::{self, DbConn, DbPool};
 use crate::error::{self, AppError};
 use crate::routing::Routes;
 use crate::telemetry::{self, Metrics};
-use crate::{audit, auth, compliance, influencers, openapi, staff, system};
+use crate::{audit, auth, compliance, influencers, openapi, products, sessions, staff, system};
 
 /// What every handler can reach, shared by all workers.
 pub struct AppState {
@@ -60,6 +60,8 @@ pub fn routes() -> Routes {
     audit::routes(&mut routes);
     influencers::routes(&mut routes);
     compliance::routes(&mut routes);
+    products::routes(&mut routes);
+    sessions::routes(&mut routes);
     routes
 }
 

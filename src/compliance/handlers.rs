@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::findings::findings;
 use super::rules::{Stage, Violation, ViolationCode, evaluate_host};
 use super::snapshot::{self, Hosts};
 use crate::agencies::today_for;
@@ -63,10 +64,17 @@ pub async fn host_compliance(
     let today = today_for(&mut conn, caller.agency_id).await?;
     let hosts = snapshot::load(&mut conn, caller.agency_id, Hosts::Only(&[id])).await?;
     let (row, host) = hosts.into_iter().next().ok_or(AppError::NotFound)?;
+    let mut violations = evaluate_host(&host, today);
+    violations.extend(
+        findings(&mut conn, caller.agency_id, Some(&[id]))
+            .await?
+            .into_iter()
+            .map(|(_, v)| v),
+    );
     Ok(HttpResponse::Ok().json(HostCompliance {
         influencer_id: row.id,
         evaluated_on: today,
-        violations: evaluate_host(&host, today),
+        violations,
     }))
 }
 
@@ -83,7 +91,7 @@ pub async fn compliance_issues(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let query = query.into_inner();
-    let page = PageRequest::<(Uuid, String)>::new(query.limit, query.cursor.as_deref())?;
+    let page = PageRequest::<(Uuid, String, String)>::new(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let only = query.influencer_id.map(|id| [id]);
@@ -91,33 +99,43 @@ pub async fn compliance_issues(
         Some(ids) => Hosts::Only(ids),
         None => Hosts::Roster,
     };
-    let mut issues: Vec<ComplianceIssue> = snapshot::load(&mut conn, caller.agency_id, hosts)
-        .await?
-        .into_iter()
-        .flat_map(|(row, host)| {
-            evaluate_host(&host, today)
-                .into_iter()
-                .map(move |v| ComplianceIssue {
-                    influencer_id: row.id,
-                    stage_name: row.stage_name.clone(),
-                    code: v.code,
-                    message: v.message,
-                    blocks: v.blocks,
-                })
-        })
-        .filter(|issue| query.code.is_none_or(|code| issue.code == code))
+    let roster = snapshot::load(&mut conn, caller.agency_id, hosts).await?;
+    let ids: Vec<Uuid> = roster.iter().map(|(row, _)| row.id).collect();
+    let names: std::collections::HashMap<Uuid, String> = roster
+        .iter()
+        .map(|(row, _)| (row.id, row.stage_name.clone()))
         .collect();
-    issues.sort_by(|a, b| {
-        (a.influencer_id, a.code.as_str()).cmp(&(b.influencer_id, b.code.as_str()))
-    });
-    if let Some((after_id, after_code)) = &page.after {
-        issues.retain(|i| (i.influencer_id, i.code.as_str()) > (*after_id, after_code.as_str()));
+    let mut found: Vec<(Uuid, Violation)> = roster
+        .iter()
+        .flat_map(|(row, host)| {
+            evaluate_host(host, today)
+                .into_iter()
+                .map(move |v| (row.id, v))
+        })
+        .collect();
+    found.extend(findings(&mut conn, caller.agency_id, Some(&ids)).await?);
+    let mut issues: Vec<ComplianceIssue> = found
+        .into_iter()
+        .filter(|(_, v)| query.code.is_none_or(|code| v.code == code))
+        .map(|(id, v)| ComplianceIssue {
+            influencer_id: id,
+            stage_name: names.get(&id).cloned().unwrap_or_default(),
+            code: v.code,
+            message: v.message,
+            blocks: v.blocks,
+        })
+        .collect();
+    let key = |i: &ComplianceIssue| {
+        (
+            i.influencer_id,
+            i.code.as_str().to_owned(),
+            i.message.clone(),
+        )
+    };
+    issues.sort_by_key(key);
+    if let Some(after) = &page.after {
+        issues.retain(|i| key(i) > *after);
     }
-    issues.truncate(page.fetch_limit() as usize);
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        issues,
-        &page,
-        |i| (i.influencer_id, i.code.as_str().to_owned()),
-        |i| i,
-    )))
+    issues.truncate(usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX));
+    Ok(HttpResponse::Ok().json(Page::from_rows(issues, &page, key, |i| i)))
 }

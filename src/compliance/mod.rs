@@ -1,6 +1,7 @@
 //! The compliance engine: the rules (pure), snapshots of hosts for them, and the pages that
 //! list open violations.
 
+pub mod findings;
 pub mod handlers;
 pub mod rules;
 pub mod snapshot;

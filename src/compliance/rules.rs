@@ -6,7 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::enums::{
-    EntityStatus, InfluencerKind, InfluencerStatus, RegulatedField, VerificationState,
+    EntityStatus, InfluencerKind, InfluencerStatus, Platform, RegulatedField, VerificationState,
+    is_mandarin,
 };
 use crate::text_enum;
 
@@ -204,6 +205,106 @@ pub fn evaluate_host(host: &HostSnapshot, on: NaiveDate) -> Vec<Violation> {
     violations
 }
 
+/// A lineup product, as the session rules see it.
+#[derive(Debug, Clone)]
+pub struct LineupFacts {
+    pub sku: String,
+    pub recalled: bool,
+    pub regulated_field: Option<RegulatedField>,
+    /// The host has a passing test of it that is still valid on the session's day.
+    pub tested_by_host: bool,
+}
+
+/// A session as planned: what the session rules look at besides the host.
+#[derive(Debug, Clone)]
+pub struct SessionPlan {
+    /// The session's day in the agency's time zone.
+    pub date: NaiveDate,
+    pub platform: Platform,
+    /// The host has an active (not banned) account on `platform`.
+    pub has_active_account: bool,
+    pub language: String,
+    pub ai_label: bool,
+    pub lineup: Vec<LineupFacts>,
+}
+
+/// Every rule for a host in a session: the host rules on the session's day, then the session's
+/// own. After-the-fact findings are left to the compliance page.
+pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violation> {
+    let mut violations: Vec<Violation> = evaluate_host(host, plan.date)
+        .into_iter()
+        .filter(|v| v.blocks != Stage::Nothing)
+        .collect();
+    if !plan.has_active_account {
+        violations.push(Violation::new(
+            ViolationCode::PlatformAccountMissing,
+            format!("The host has no active {} account.", plan.platform),
+        ));
+    }
+    if host.kind == InfluencerKind::Virtual && !plan.ai_label {
+        violations.push(Violation::new(
+            ViolationCode::AiLabelMissing,
+            "A virtual host's session must tell viewers the host is AI-generated (ai_label).",
+        ));
+    }
+    if plan.platform.is_mainland() && !is_mandarin(&plan.language) {
+        violations.push(Violation::new(
+            ViolationCode::LanguageNotMandarin,
+            format!(
+                "Sessions on {} are in Mandarin, not {}.",
+                plan.platform, plan.language
+            ),
+        ));
+    }
+    for item in plan.lineup.iter().filter(|item| item.recalled) {
+        violations.push(Violation::new(
+            ViolationCode::ProductRecalled,
+            format!("Product {} is recalled.", item.sku),
+        ));
+    }
+    if !plan.lineup.is_empty() && !host.has_active_legal_entity() {
+        violations.push(Violation::new(
+            ViolationCode::LegalEntityMissing,
+            "The host sells products but has no active legal entity.",
+        ));
+    }
+    for item in plan.lineup.iter().filter(|item| !item.tested_by_host) {
+        violations.push(Violation::new(
+            ViolationCode::ProductUntested,
+            format!(
+                "The host has no valid passing test of product {}.",
+                item.sku
+            ),
+        ));
+    }
+    for item in &plan.lineup {
+        if let Some(field) = item.regulated_field
+            && !host.qualified_for(field, plan.date)
+        {
+            violations.push(Violation::new(
+                ViolationCode::QualificationMissing,
+                format!(
+                    "Product {} is in {field}; the host has no valid {field} qualification.",
+                    item.sku
+                ),
+            ));
+        }
+    }
+    violations
+}
+
+/// Whether a session with these violations may be scheduled.
+pub fn blocks_scheduling(violations: &[Violation]) -> bool {
+    violations.iter().any(|v| v.blocks == Stage::Schedule)
+}
+
+/// Whether a session with these violations may go live.
+pub fn ready_to_start(violations: &[Violation]) -> bool {
+    !violations
+        .iter()
+        .any(|v| matches!(v.blocks, Stage::Schedule | Stage::Start))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,5 +469,123 @@ mod tests {
             Stage::Nothing
         );
         assert_eq!(ViolationCode::ALL.len(), 18);
+    }
+
+    fn clean_plan() -> SessionPlan {
+        SessionPlan {
+            date: DAY(),
+            platform: Platform::Douyin,
+            has_active_account: true,
+            language: "zh-CN".into(),
+            ai_label: false,
+            lineup: vec![],
+        }
+    }
+
+    fn item(sku: &str) -> LineupFacts {
+        LineupFacts {
+            sku: sku.into(),
+            recalled: false,
+            regulated_field: None,
+            tested_by_host: true,
+        }
+    }
+
+    fn seller() -> HostSnapshot {
+        let mut host = human_born(date(1990, 1, 1));
+        host.legal_entities = vec![EntityStatus::Active];
+        host
+    }
+
+    #[test]
+    fn a_clean_plan_is_ready() {
+        let mut plan = clean_plan();
+        plan.lineup = vec![item("A")];
+        let violations = evaluate_session(&seller(), &plan);
+        assert!(violations.is_empty(), "{violations:?}");
+        assert!(ready_to_start(&violations));
+    }
+
+    #[test]
+    fn platform_account_language_and_ai_label_block_scheduling() {
+        let mut plan = clean_plan();
+        plan.has_active_account = false;
+        plan.language = "en".into();
+        let violations = evaluate_session(&seller(), &plan);
+        assert_eq!(
+            codes(&violations),
+            vec![
+                ViolationCode::PlatformAccountMissing,
+                ViolationCode::LanguageNotMandarin
+            ]
+        );
+        assert!(blocks_scheduling(&violations));
+
+        plan = clean_plan();
+        plan.platform = Platform::Tiktok;
+        plan.language = "en".into();
+        assert!(
+            evaluate_session(&seller(), &plan).is_empty(),
+            "English is fine off the mainland"
+        );
+
+        let mut avatar = seller();
+        avatar.kind = InfluencerKind::Virtual;
+        let violations = evaluate_session(&avatar, &clean_plan());
+        assert_eq!(codes(&violations), vec![ViolationCode::AiLabelMissing]);
+        let mut labelled = clean_plan();
+        labelled.ai_label = true;
+        assert!(evaluate_session(&avatar, &labelled).is_empty());
+    }
+
+    #[test]
+    fn lineup_rules_recall_entity_tests_and_qualifications() {
+        let mut plan = clean_plan();
+        let mut pill = item("PILL");
+        pill.regulated_field = Some(RegulatedField::Medicine);
+        pill.tested_by_host = false;
+        let mut bad = item("BAD");
+        bad.recalled = true;
+        plan.lineup = vec![pill, bad];
+        let host = human_born(date(1990, 1, 1));
+        let violations = evaluate_session(&host, &plan);
+        assert_eq!(
+            codes(&violations),
+            vec![
+                ViolationCode::ProductRecalled,
+                ViolationCode::LegalEntityMissing,
+                ViolationCode::ProductUntested,
+                ViolationCode::QualificationMissing
+            ]
+        );
+        assert!(blocks_scheduling(&violations));
+        // Without the recalled product, the rest only block going live.
+        plan.lineup.pop();
+        let violations = evaluate_session(&host, &plan);
+        assert!(!blocks_scheduling(&violations));
+        assert!(!ready_to_start(&violations));
+    }
+
+    #[test]
+    fn host_rules_apply_on_the_session_day_and_expiry_warnings_stay_off_sessions() {
+        let mut host = seller();
+        host.identity.as_mut().unwrap().date_of_birth = date(2010, 12, 1);
+        host.has_guardian_consent = true;
+        let mut plan = clean_plan();
+        assert_eq!(
+            codes(&evaluate_session(&host, &plan)),
+            vec![ViolationCode::Underage]
+        );
+        plan.date = date(2026, 12, 1);
+        assert!(
+            evaluate_session(&host, &plan).is_empty(),
+            "sixteen on the session day"
+        );
+        host.qualifications = vec![QualificationFacts {
+            field: RegulatedField::Law,
+            valid_from: date(2020, 1, 1),
+            valid_until: date(2026, 12, 10),
+        }];
+        assert!(evaluate_session(&host, &plan).is_empty());
     }
 }

@@ -96,3 +96,85 @@ text_enum! {
         Banned => "banned",
     }
 }
+
+text_enum! {
+    pub enum TestResult {
+        Pass => "pass",
+        Fail => "fail",
+    }
+}
+
+text_enum! {
+    pub enum SessionState {
+        Scheduled => "scheduled",
+        Live => "live",
+        Ended => "ended",
+        Cancelled => "cancelled",
+    }
+}
+
+text_enum! {
+    pub enum VenueType {
+        Studio => "studio",
+        Store => "store",
+        Outdoor => "outdoor",
+    }
+}
+
+/// Whether a BCP 47 tag names Mandarin: `zh` or `cmn` with any script or region, except tags
+/// that name another Chinese language (`yue`, `wuu`, `nan`, `hak`, …) or Cantonese regions.
+pub fn is_mandarin(tag: &str) -> bool {
+    let lower = tag.trim().to_ascii_lowercase();
+    let mut parts = lower.split('-');
+    let primary = parts.next().unwrap_or_default();
+    if primary == "cmn" {
+        return true;
+    }
+    if primary != "zh" {
+        return false;
+    }
+    const OTHER: &[&str] = &[
+        "yue", "wuu", "nan", "hak", "hsn", "gan", "cdo", "cjy", "cpx", "czh", "czo", "mnp", "hk",
+        "mo",
+    ];
+    parts.all(|part| !OTHER.contains(&part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mandarin_tags() {
+        for tag in [
+            "zh",
+            "zh-CN",
+            "zh-Hans",
+            "zh-Hans-CN",
+            "cmn",
+            "cmn-Hans-CN",
+            "zh-TW",
+            "ZH-cn",
+        ] {
+            assert!(is_mandarin(tag), "{tag}");
+        }
+        for tag in [
+            "en",
+            "yue",
+            "zh-yue",
+            "zh-HK",
+            "zh-Hant-HK",
+            "wuu",
+            "",
+            "ja",
+        ] {
+            assert!(!is_mandarin(tag), "{tag}");
+        }
+    }
+
+    #[test]
+    fn mainland_platforms() {
+        assert!(Platform::Douyin.is_mainland());
+        assert!(!Platform::Tiktok.is_mainland());
+    }
+}

@@ -2,8 +2,10 @@
 //! passed its checks.
 
 pub mod credit_code;
+pub mod currency;
 pub mod decimal;
 pub mod enums;
+pub mod money;
 pub mod resident_id;
 
 use serde::{Deserialize, Deserializer};

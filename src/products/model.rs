@@ -1,0 +1,203 @@
+//! Product and product-test rows.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::domain::enums::{RegulatedField, TestResult};
+use crate::schema::{product_tests, products};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = products)]
+pub struct Product {
+    pub agency_id: Uuid,
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub brand: Option<String>,
+    pub category: Option<String>,
+    pub list_price: Decimal,
+    pub currency: String,
+    pub commission_percent: Decimal,
+    pub regulated_field: Option<RegulatedField>,
+    pub recalled_at: Option<DateTime<Utc>>,
+    pub recall_reason: Option<String>,
+    pub recalled_by: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, agency_id: Uuid, id: Uuid) -> QueryResult<Product> {
+    products::table
+        .find((agency_id, id))
+        .select(Product::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Product> {
+    products::table
+        .find((agency_id, id))
+        .select(Product::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// Products of the agency among `ids`.
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Product>> {
+    products::table
+        .filter(products::agency_id.eq(agency_id))
+        .filter(products::id.eq_any(ids))
+        .select(Product::as_select())
+        .load(conn)
+        .await
+}
+
+#[derive(Debug, Default)]
+pub struct ProductFilter {
+    pub q: Option<String>,
+    pub brand: Option<String>,
+    pub category: Option<String>,
+    pub regulated_field: Option<RegulatedField>,
+    pub recalled: Option<bool>,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    filter: &ProductFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<Product>> {
+    let mut query = products::table
+        .filter(products::agency_id.eq(agency_id))
+        .select(Product::as_select())
+        .order(products::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(q) = &filter.q {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        query = query.filter(
+            products::name
+                .ilike(pattern.clone())
+                .or(products::sku.ilike(pattern)),
+        );
+    }
+    if let Some(brand) = &filter.brand {
+        query = query.filter(products::brand.eq(brand.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(products::category.eq(category.clone()));
+    }
+    if let Some(field) = filter.regulated_field {
+        query = query.filter(products::regulated_field.eq(field));
+    }
+    match filter.recalled {
+        Some(true) => query = query.filter(products::recalled_at.is_not_null()),
+        Some(false) => query = query.filter(products::recalled_at.is_null()),
+        None => {}
+    }
+    if let Some(after) = after {
+        query = query.filter(products::id.gt(after));
+    }
+    query.load(conn).await
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = products)]
+pub struct ProductChanges {
+    pub name: Option<String>,
+    pub brand: Option<Option<String>>,
+    pub category: Option<Option<String>>,
+    pub list_price: Option<Decimal>,
+    pub currency: Option<String>,
+    pub commission_percent: Option<Decimal>,
+    pub regulated_field: Option<Option<RegulatedField>>,
+    pub recalled_at: Option<Option<DateTime<Utc>>>,
+    pub recall_reason: Option<Option<String>>,
+    pub recalled_by: Option<Option<Uuid>>,
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    id: Uuid,
+    changes: &ProductChanges,
+) -> QueryResult<Product> {
+    diesel::update(products::table.find((agency_id, id)))
+        .set((changes, products::version.eq(products::version + 1)))
+        .returning(Product::as_returning())
+        .get_result(conn)
+        .await
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = product_tests)]
+pub struct ProductTest {
+    pub agency_id: Uuid,
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub influencer_id: Uuid,
+    pub tested_on: NaiveDate,
+    pub result: TestResult,
+    pub notes: Option<String>,
+    pub evidence_url: Option<String>,
+    pub recorded_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn tests_of(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    product_id: Uuid,
+) -> QueryResult<Vec<ProductTest>> {
+    product_tests::table
+        .filter(product_tests::agency_id.eq(agency_id))
+        .filter(product_tests::product_id.eq(product_id))
+        .order((product_tests::tested_on.desc(), product_tests::id.desc()))
+        .select(ProductTest::as_select())
+        .load(conn)
+        .await
+}
+
+/// The (host, product) pairs among `hosts` × `products` with a passing test within
+/// `[on - valid_days, on]`.
+pub async fn passing_tests(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    hosts: &[Uuid],
+    products: &[Uuid],
+    earliest: NaiveDate,
+    latest: NaiveDate,
+) -> QueryResult<Vec<(Uuid, Uuid, NaiveDate)>> {
+    product_tests::table
+        .filter(product_tests::agency_id.eq(agency_id))
+        .filter(product_tests::influencer_id.eq_any(hosts))
+        .filter(product_tests::product_id.eq_any(products))
+        .filter(product_tests::result.eq(TestResult::Pass))
+        .filter(product_tests::tested_on.ge(earliest))
+        .filter(product_tests::tested_on.le(latest))
+        .select((
+            product_tests::influencer_id,
+            product_tests::product_id,
+            product_tests::tested_on,
+        ))
+        .load(conn)
+        .await
+}

@@ -1,0 +1,271 @@
+//! The session lifecycle: `scheduled → live → ended`, `scheduled → cancelled`, and the
+//! post-session review. Going live re-checks every rule.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use diesel_async::AsyncConnection as _;
+use uuid::Uuid;
+
+use super::dto::{CancelRequest, ReviewRequest, SessionView};
+use super::handlers::{compliance_refusal, invalid_transition, respond, rule_context, view};
+use super::model::{self as sessions, ReviewRow, SessionChanges};
+use super::plan::{self, Draft};
+use crate::audit::model::Changes;
+use crate::auth::{Caller, Capability};
+use crate::compliance::rules::ready_to_start;
+use crate::domain::check_text;
+use crate::domain::enums::SessionState;
+use crate::error::{AppError, FieldError, Problem};
+use crate::startup::AppState;
+
+/// Takes a scheduled session live, if no violation of any stage remains.
+#[utoipa::path(
+    post, path = "/v1/live-sessions/{id}/start", tag = "live sessions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "Live", body = SessionView),
+        (status = 409, description = "Not scheduled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Violations remain (`compliance_violation`, with `violations`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn start_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let updated = conn
+        .transaction(async |conn| {
+            let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
+            if current.state != SessionState::Scheduled {
+                return Err(invalid_transition(current.state, "start"));
+            }
+            let lineup = sessions::lineups(conn, caller.agency_id, &[id]).await?;
+            let draft = Draft {
+                influencer_id: current.influencer_id,
+                platform_account_id: current.platform_account_id,
+                // The rules apply on the day it actually goes live.
+                scheduled_start: Utc::now(),
+                language: current.language.clone(),
+                ai_label: current.ai_label,
+                product_ids: lineup.iter().map(|l| l.product_id).collect(),
+            };
+            let violations =
+                plan::evaluate(conn, caller.agency_id, &time_zone, valid_days, &[draft])
+                    .await?
+                    .pop()
+                    .unwrap_or_default();
+            if !ready_to_start(&violations) {
+                return Err(compliance_refusal(
+                    "The session cannot go live while violations remain.",
+                    violations,
+                ));
+            }
+            let changes = SessionChanges {
+                state: Some(SessionState::Live),
+                actual_start: Some(Some(Utc::now())),
+                ..SessionChanges::default()
+            };
+            let updated = sessions::update(conn, caller.agency_id, id, &changes).await?;
+            caller
+                .record(
+                    conn,
+                    "live_session.start",
+                    "live_session",
+                    id,
+                    Changes::new().change("state", current.state, updated.state),
+                )
+                .await?;
+            Ok(updated)
+        })
+        .await?;
+    let view = view(&mut conn, &state, caller.agency_id, updated).await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
+async fn transition(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    from: SessionState,
+    to: SessionState,
+    cancel_reason: Option<String>,
+    action: &str,
+) -> Result<SessionView, AppError> {
+    caller.require(Capability::WriteData)?;
+    let mut conn = state.conn().await?;
+    let updated = conn
+        .transaction(async |conn| {
+            let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
+            if current.state != from {
+                return Err(invalid_transition(
+                    current.state,
+                    if to == SessionState::Ended {
+                        "end"
+                    } else {
+                        "be cancelled"
+                    },
+                ));
+            }
+            let changes = SessionChanges {
+                state: Some(to),
+                actual_end: (to == SessionState::Ended).then_some(Some(Utc::now())),
+                cancel_reason: cancel_reason.clone().map(Some),
+                ..SessionChanges::default()
+            };
+            let updated = sessions::update(conn, caller.agency_id, id, &changes).await?;
+            let mut audit = Changes::new().change("state", current.state, updated.state);
+            if let Some(reason) = &cancel_reason {
+                audit = audit.value("reason", reason);
+            }
+            caller
+                .record(conn, action, "live_session", id, audit)
+                .await?;
+            Ok::<_, AppError>(updated)
+        })
+        .await?;
+    view(&mut conn, state, caller.agency_id, updated).await
+}
+
+/// Ends a live session.
+#[utoipa::path(
+    post, path = "/v1/live-sessions/{id}/end", tag = "live sessions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "Ended", body = SessionView),
+        (status = 409, description = "Not live (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn end_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let view = transition(
+        &state,
+        &caller,
+        id.into_inner(),
+        SessionState::Live,
+        SessionState::Ended,
+        None,
+        "live_session.end",
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
+/// Cancels a scheduled session; its time is free again. The body (a reason) is optional.
+#[utoipa::path(
+    post, path = "/v1/live-sessions/{id}/cancel", tag = "live sessions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    request_body(content = Option<CancelRequest>, description = "Optional reason"),
+    responses(
+        (status = 200, description = "Cancelled", body = SessionView),
+        (status = 409, description = "Not scheduled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn cancel_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<CancelRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let reason = match body.and_then(|b| b.into_inner().reason) {
+        Some(reason) => Some(
+            check_text("reason", &reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?,
+        ),
+        None => None,
+    };
+    let view = transition(
+        &state,
+        &caller,
+        id.into_inner(),
+        SessionState::Scheduled,
+        SessionState::Cancelled,
+        reason,
+        "live_session.cancel",
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, &view))
+}
+
+/// Records (or replaces) the post-session review of an ended session (owner, admin,
+/// compliance). Findings feed `review_language_violation` and `review_dress_violation`.
+#[utoipa::path(
+    post, path = "/v1/live-sessions/{id}/review", tag = "live sessions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, description = "The session with its review", body = SessionView),
+        (status = 409, description = "Not ended (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn review_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ReviewRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Verify)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    if body.incidents.len() > 100 {
+        errors.push(FieldError::new(
+            "incidents",
+            "too_many",
+            "at most 100 incidents",
+        ));
+    }
+    let mut incidents = Vec::new();
+    for (index, incident) in body.incidents.iter().enumerate() {
+        match check_text(
+            &format!("incidents[{index}].description"),
+            &incident.description,
+            1,
+            2000,
+        ) {
+            Ok(description) => incidents.push(super::dto::Incident {
+                severity: incident.severity,
+                description,
+            }),
+            Err(error) => errors.push(error),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let mut conn = state.conn().await?;
+    let session = conn
+        .transaction(async |conn| {
+            let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
+            if current.state != SessionState::Ended {
+                return Err(invalid_transition(current.state, "be reviewed"));
+            }
+            let review = ReviewRow {
+                agency_id: caller.agency_id,
+                session_id: id,
+                mandarin_spoken: body.mandarin_spoken,
+                dress_code_ok: body.dress_code_ok,
+                incidents: serde_json::json!(incidents),
+                reviewed_by: caller.user_id,
+                reviewed_at: Utc::now(),
+            };
+            sessions::upsert_review(conn, &review).await?;
+            let audit = Changes::new()
+                .value("mandarin_spoken", body.mandarin_spoken)
+                .value("dress_code_ok", body.dress_code_ok)
+                .value("incidents", incidents.len());
+            caller
+                .record(conn, "live_session.review", "live_session", id, audit)
+                .await?;
+            Ok(current)
+        })
+        .await?;
+    let view = view(&mut conn, &state, caller.agency_id, session).await?;
+    Ok(respond(StatusCode::OK, &view))
+}
