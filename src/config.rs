@@ -64,6 +64,13 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub crypto: CryptoSettings,
     pub compliance: ComplianceSettings,
+    pub imports: ImportSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportSettings {
+    pub max_rows: usize,
+    pub max_bytes: usize,
 }
 
 fn default_profile() -> Profile {

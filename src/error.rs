@@ -22,6 +22,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// One field-level problem inside a problem+json answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    /// For imports: the line of the file (the CSV header is line 1; in a JSON array, the
+    /// element's position from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     /// The request field, as a JSON pointer-like dotted path (`venue.city_tier`, `items[2].sku`).
     pub field: String,
     /// Stable machine-readable reason, e.g. `required`, `invalid_format`, `unknown_field`.
@@ -37,6 +41,7 @@ impl FieldError {
         message: impl Into<String>,
     ) -> Self {
         Self {
+            line: None,
             field: field.into(),
             code: code.into(),
             message: message.into(),

@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod products;
 pub mod routing;
+pub mod sales;
 pub mod schema;
 pub mod sessions;
 pub mod staff;

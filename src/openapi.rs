@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::error::{FieldError, Problem};
-use crate::{audit, auth, compliance, influencers, products, sessions, staff, system};
+use crate::{audit, auth, compliance, influencers, products, sales, sessions, staff, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -77,6 +77,13 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         sessions::lifecycle::end_session,
         sessions::lifecycle::cancel_session,
         sessions::lifecycle::review_session,
+        sales::handlers::list_sales,
+        sales::handlers::create_sale,
+        sales::imports::list_imports,
+        sales::imports::import_sales,
+        sales::imports::get_import,
+        sales::handlers::get_sale,
+        sales::handlers::refund_sale,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),
@@ -94,6 +101,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         (name = "compliance", description = "Open violations of the compliance rules"),
         (name = "products", description = "The catalogue, recalls and product tests"),
         (name = "live sessions", description = "The schedule, lineups, lifecycle, reviews and calendar"),
+        (name = "sales", description = "The sales ledger: order lines, refunds and imports"),
     )
 )]
 pub struct ApiDoc;

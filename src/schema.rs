@@ -94,6 +94,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_batches (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        uploaded_by -> Uuid,
+        file_name -> Nullable<Text>,
+        content_type -> Text,
+        sha256 -> Bytea,
+        size_bytes -> Int8,
+        on_error -> Text,
+        outcome -> Text,
+        rows_total -> Int4,
+        inserted -> Int4,
+        updated -> Int4,
+        duplicates -> Int4,
+        rejected -> Int4,
+        errors -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     influencers (agency_id, id) {
         agency_id -> Uuid,
         id -> Uuid,
@@ -243,6 +264,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    refunds (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        sale_id -> Uuid,
+        amount -> Numeric,
+        reason -> Nullable<Text>,
+        recorded_by -> Uuid,
+        import_batch_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sales (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        platform -> Text,
+        external_order_id -> Text,
+        sold_at -> Timestamptz,
+        influencer_id -> Uuid,
+        live_session_id -> Nullable<Uuid>,
+        product_id -> Uuid,
+        quantity -> Int4,
+        unit_price -> Numeric,
+        #[max_length = 3]
+        currency -> Bpchar,
+        gross -> Numeric,
+        status -> Text,
+        refunded_amount -> Numeric,
+        import_batch_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     session_products (agency_id, session_id, position) {
         agency_id -> Uuid,
         session_id -> Uuid,
@@ -282,6 +340,7 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_events -> agencies (agency_id));
+diesel::joinable!(import_batches -> agencies (agency_id));
 diesel::joinable!(influencers -> agencies (agency_id));
 diesel::joinable!(products -> agencies (agency_id));
 diesel::joinable!(refresh_tokens -> agencies (agency_id));
@@ -294,6 +353,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     guardian_consents,
     idempotency_keys,
     identities,
+    import_batches,
     influencers,
     legal_entities,
     live_sessions,
@@ -303,6 +363,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     qualifications,
     refresh_tokens,
+    refunds,
+    sales,
     session_products,
     session_reviews,
     users,

@@ -20,7 +20,9 @@ use crate::db::{self, DbConn, DbPool};
 use crate::error::{self, AppError};
 use crate::routing::Routes;
 use crate::telemetry::{self, Metrics};
-use crate::{audit, auth, compliance, influencers, openapi, products, sessions, staff, system};
+use crate::{
+    audit, auth, compliance, influencers, openapi, products, sales, sessions, staff, system,
+};
 
 /// What every handler can reach, shared by all workers.
 pub struct AppState {
@@ -62,6 +64,7 @@ pub fn routes() -> Routes {
     compliance::routes(&mut routes);
     products::routes(&mut routes);
     sessions::routes(&mut routes);
+    sales::routes(&mut routes);
     routes
 }
 

@@ -71,6 +71,12 @@ pub async fn host_compliance(
             .into_iter()
             .map(|(_, v)| v),
     );
+    violations.extend(
+        crate::sales::impact::sales_findings(&mut conn, caller.agency_id, &[id])
+            .await?
+            .into_iter()
+            .map(|(_, v)| v),
+    );
     Ok(HttpResponse::Ok().json(HostCompliance {
         influencer_id: row.id,
         evaluated_on: today,
@@ -114,6 +120,7 @@ pub async fn compliance_issues(
         })
         .collect();
     found.extend(findings(&mut conn, caller.agency_id, Some(&ids)).await?);
+    found.extend(crate::sales::impact::sales_findings(&mut conn, caller.agency_id, &ids).await?);
     let mut issues: Vec<ComplianceIssue> = found
         .into_iter()
         .filter(|(_, v)| query.code.is_none_or(|code| v.code == code))

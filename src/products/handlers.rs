@@ -433,8 +433,10 @@ pub async fn product_impact(
             .load(&mut conn)
             .await?;
     let mut host_ids: Vec<Uuid> = sessions.iter().map(|s| s.1).collect();
-    // Sales join the trail with the sales ledger.
-    let sales = Vec::new();
+    let sales =
+        crate::sales::impact::sales_of_product(&mut conn, caller.agency_id, &product).await?;
+    host_ids
+        .extend(crate::sales::impact::sellers_of_product(&mut conn, caller.agency_id, id).await?);
     host_ids.sort();
     host_ids.dedup();
     let hosts: Vec<(Uuid, String)> = influencers::table

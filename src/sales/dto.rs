@@ -1,0 +1,210 @@
+//! Answer and filter types of `/v1/sales`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::model::{ImportBatch, Refund, Sale, SaleStatus};
+use crate::domain::enums::Platform;
+use crate::domain::money::format_amount;
+use crate::error::FieldError;
+
+/// An order line. Money fields are decimal strings in `currency`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SaleView {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub external_order_id: String,
+    pub sold_at: DateTime<Utc>,
+    pub influencer_id: Uuid,
+    pub live_session_id: Option<Uuid>,
+    pub product_id: Uuid,
+    pub quantity: i32,
+    pub unit_price: String,
+    pub currency: String,
+    /// quantity × unit_price.
+    pub gross: String,
+    pub status: SaleStatus,
+    /// The sum of the line's refunds.
+    pub refunded_amount: String,
+    /// gross − refunded_amount.
+    pub net: String,
+    pub import_batch_id: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The refund entries (on `GET /v1/sales/{id}` and after a refund).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunds: Option<Vec<RefundView>>,
+}
+
+impl SaleView {
+    pub fn new(sale: Sale, refunds: Option<Vec<Refund>>) -> Self {
+        let currency = sale.currency.trim().to_owned();
+        let money = |amount| format_amount(amount, &currency);
+        Self {
+            id: sale.id,
+            platform: sale.platform,
+            external_order_id: sale.external_order_id,
+            sold_at: sale.sold_at,
+            influencer_id: sale.influencer_id,
+            live_session_id: sale.live_session_id,
+            product_id: sale.product_id,
+            quantity: sale.quantity,
+            unit_price: money(sale.unit_price),
+            gross: money(sale.gross),
+            status: sale.status,
+            refunded_amount: money(sale.refunded_amount),
+            net: money(sale.gross - sale.refunded_amount),
+            import_batch_id: sale.import_batch_id,
+            version: sale.version,
+            created_at: sale.created_at,
+            updated_at: sale.updated_at,
+            refunds: refunds.map(|list| {
+                list.into_iter()
+                    .map(|r| RefundView::new(r, &currency))
+                    .collect()
+            }),
+            currency,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    pub id: Uuid,
+    pub sale_id: Uuid,
+    pub amount: String,
+    pub reason: Option<String>,
+    pub recorded_by: Uuid,
+    pub import_batch_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl RefundView {
+    pub fn new(refund: Refund, currency: &str) -> Self {
+        Self {
+            id: refund.id,
+            sale_id: refund.sale_id,
+            amount: format_amount(refund.amount, currency),
+            reason: refund.reason,
+            recorded_by: refund.recorded_by,
+            import_batch_id: refund.import_batch_id,
+            created_at: refund.created_at,
+        }
+    }
+}
+
+/// The body of `POST /v1/sales`: one order line (see the import format for the fields).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SaleRequest {
+    pub platform: Platform,
+    pub external_order_id: String,
+    /// RFC 3339.
+    pub sold_at: String,
+    pub influencer_id: Option<Uuid>,
+    /// Instead of `influencer_id`: the host's account id on `platform`.
+    pub platform_user_id: Option<String>,
+    pub live_session_id: Option<Uuid>,
+    pub product_id: Option<Uuid>,
+    /// Instead of `product_id`.
+    pub sku: Option<String>,
+    pub quantity: i32,
+    /// Decimal string; a JSON number is refused (422).
+    #[schema(value_type = String, example = "99.00")]
+    pub unit_price: String,
+    /// ISO 4217 (default: the agency's currency).
+    pub currency: Option<String>,
+    pub status: Option<SaleStatus>,
+    #[schema(value_type = Option<String>)]
+    pub refunded_amount: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// Decimal string in the sale's currency; all refunds together never exceed the gross.
+    #[schema(value_type = String, example = "20.00")]
+    pub amount: serde_json::Value,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SaleListQuery {
+    pub influencer_id: Option<Uuid>,
+    pub platform: Option<Platform>,
+    pub live_session_id: Option<Uuid>,
+    pub product_id: Option<Uuid>,
+    pub status: Option<SaleStatus>,
+    /// Sold at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Sold before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    pub id: Uuid,
+    pub uploaded_by: Uuid,
+    pub file_name: Option<String>,
+    pub content_type: String,
+    /// Hex SHA-256 of the file as received.
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub on_error: String,
+    /// `committed`, or `rejected` (atomic mode with bad rows: nothing was written).
+    pub outcome: String,
+    pub rows_total: i32,
+    pub inserted: i32,
+    pub updated: i32,
+    pub duplicates: i32,
+    pub rejected: i32,
+    /// Every bad row: `line`, `field`, `code`, `message`.
+    pub errors: Vec<FieldError>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ImportBatch> for ImportView {
+    fn from(batch: ImportBatch) -> Self {
+        Self {
+            id: batch.id,
+            uploaded_by: batch.uploaded_by,
+            file_name: batch.file_name,
+            content_type: batch.content_type,
+            sha256: batch.sha256.iter().map(|b| format!("{b:02x}")).collect(),
+            size_bytes: batch.size_bytes,
+            on_error: batch.on_error,
+            outcome: batch.outcome,
+            rows_total: batch.rows_total,
+            inserted: batch.inserted,
+            updated: batch.updated,
+            duplicates: batch.duplicates,
+            rejected: batch.rejected,
+            errors: serde_json::from_value::<Vec<StoredError>>(batch.errors)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| FieldError {
+                    line: e.line,
+                    field: e.field,
+                    code: e.code,
+                    message: e.message,
+                })
+                .collect(),
+            created_at: batch.created_at,
+        }
+    }
+}
+
+/// How row errors are kept in `import_batches.errors`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoredError {
+    pub line: Option<u64>,
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}

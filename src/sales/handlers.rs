@@ -1,0 +1,331 @@
+//! Handlers of `/v1/sales` (one order line at a time) and its refunds.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use uuid::Uuid;
+
+use super::dto::{RefundRequest, SaleListQuery, SaleRequest, SaleView};
+use super::ledger::{self, Outcome, Writer};
+use super::model::{self as sales, Refund, SaleFilter, SaleStatus};
+use super::validate::{FIELDS, check_line};
+use crate::agencies::model as agencies;
+use crate::auth::{Caller, Capability};
+use crate::domain::currency::Currency;
+use crate::domain::money::parse_amount;
+use crate::error::{AppError, FieldError, Problem};
+use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
+use crate::pagination::{Page, PageRequest};
+use crate::startup::AppState;
+
+fn duplicate_order_line() -> AppError {
+    AppError::Conflict {
+        code: "duplicate_order_line",
+        detail: "This platform's order line is already recorded; corrections are refunds."
+            .to_owned(),
+    }
+}
+
+/// The agency's default currency and time zone, for lines that name neither.
+pub async fn line_defaults(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+) -> Result<(Currency, chrono_tz::Tz), AppError> {
+    let agency = agencies::find(conn, agency_id).await?;
+    let currency = Currency::parse(agency.default_currency.trim()).unwrap_or(Currency::CNY);
+    let tz = agency
+        .time_zone
+        .parse::<chrono_tz::Tz>()
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    Ok((currency, tz))
+}
+
+/// Records one order line. Valid data is always accepted, even when it reveals a compliance
+/// problem (which then shows on the compliance page). Honours `Idempotency-Key`.
+#[utoipa::path(
+    post, path = "/v1/sales", tag = "sales", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
+    request_body = SaleRequest,
+    responses(
+        (status = 201, description = "The recorded line", body = SaleView),
+        (status = 409, description = "Already recorded (`duplicate_order_line`), or the same key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (money as JSON numbers included), or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_sale(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let raw = body.into_inner();
+    let fingerprint = idempotency::fingerprint(&req, &raw);
+    let serde_json::Value::Object(row) = raw else {
+        return Err(AppError::BadRequest {
+            code: "invalid_body",
+            detail: "The body must be a JSON object: one order line.".to_owned(),
+            errors: Vec::new(),
+        });
+    };
+    if let Some(unknown) = row.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(AppError::BadRequest {
+            code: "unknown_field",
+            detail: format!("unknown field `{unknown}`"),
+            errors: vec![FieldError::new(
+                unknown.clone(),
+                "unknown_field",
+                format!("Unknown field `{unknown}`."),
+            )],
+        });
+    }
+    let mut conn = state.conn().await?;
+    let (currency, tz) = line_defaults(&mut conn, caller.agency_id).await?;
+    let input = check_line(&row, currency, tz, Utc::now()).map_err(AppError::validation)?;
+    let resolved = ledger::resolve(&mut conn, caller.agency_id, vec![input])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a resolved line went missing")))?
+        .map_err(AppError::validation)?;
+    let key_fields = [(
+        resolved.input.platform,
+        resolved.input.external_order_id.clone(),
+    )];
+
+    let claim = match idempotency::claim(&mut conn, &caller, &key, fingerprint).await? {
+        Claimed::Replay(answer) => return Ok(answer.into_response(true)),
+        Claimed::Fresh(claim) => claim,
+    };
+    let writer = Writer {
+        audit: caller.audit(),
+        user_id: caller.user_id,
+        import_batch_id: None,
+    };
+    let outcome = conn
+        .transaction(async |conn| {
+            if !sales::find_lines(conn, caller.agency_id, &key_fields)
+                .await?
+                .is_empty()
+            {
+                return Err(duplicate_order_line());
+            }
+            let written = ledger::write(conn, &writer, vec![resolved.clone()])
+                .await
+                .map_err(|err| match err {
+                    AppError::Conflict { .. } => duplicate_order_line(),
+                    other => other,
+                })?;
+            let Some(Outcome::Inserted(id)) = written.first().cloned() else {
+                return Err(duplicate_order_line());
+            };
+            let sale = sales::find(conn, caller.agency_id, id).await?;
+            let changes = crate::audit::model::Changes::new()
+                .value("platform", sale.platform)
+                .value("external_order_id", &sale.external_order_id)
+                .value("gross", sale.gross.to_string())
+                .value("currency", sale.currency.trim());
+            caller
+                .record(conn, "sale.create", "sale", sale.id, changes)
+                .await?;
+            let view = SaleView::new(sale, None);
+            let answer = Answer::new(
+                StatusCode::CREATED,
+                &view,
+                Some(format!("/v1/sales/{}", view.id)),
+            )?;
+            claim.complete(conn, &caller, &answer).await?;
+            Ok(answer)
+        })
+        .await;
+    match outcome {
+        Ok(answer) => Ok(answer.into_response(false)),
+        Err(error) => {
+            claim.release(&mut conn, &caller).await;
+            Err(error)
+        }
+    }
+}
+
+/// The ledger, newest first, filterable by host, platform, session, product, status and time.
+#[utoipa::path(
+    get, path = "/v1/sales", tag = "sales", security(("bearer" = [])),
+    params(SaleListQuery),
+    responses((status = 200, description = "A page of order lines", body = Page<SaleView>))
+)]
+pub async fn list_sales(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<SaleListQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let query = query.into_inner();
+    let page = PageRequest::<(DateTime<Utc>, Uuid)>::new(query.limit, query.cursor.as_deref())?;
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from >= to
+    {
+        return Err(AppError::validation(vec![FieldError::new(
+            "to",
+            "invalid_range",
+            "to must be after from",
+        )]));
+    }
+    let filter = SaleFilter {
+        influencer_id: query.influencer_id,
+        platform: query.platform,
+        live_session_id: query.live_session_id,
+        product_id: query.product_id,
+        status: query.status,
+        from: query.from,
+        to: query.to,
+    };
+    let mut conn = state.conn().await?;
+    let rows = sales::list(
+        &mut conn,
+        caller.agency_id,
+        &filter,
+        page.after,
+        page.fetch_limit(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        |s| (s.sold_at, s.id),
+        |s| SaleView::new(s, None),
+    )))
+}
+
+/// One order line with its refunds.
+#[utoipa::path(
+    get, path = "/v1/sales/{id}", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Sale id")),
+    responses(
+        (status = 200, description = "The line and its refunds", body = SaleView),
+        (status = 404, description = "No such line in this agency", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_sale(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let id = id.into_inner();
+    let mut conn = state.conn().await?;
+    let sale = sales::find(&mut conn, caller.agency_id, id).await?;
+    let refunds = sales::refunds_of(&mut conn, caller.agency_id, id).await?;
+    Ok(HttpResponse::Ok().json(SaleView::new(sale, Some(refunds))))
+}
+
+/// Refunds part or all of a line, as an entry of its own. Refunds never exceed the gross.
+#[utoipa::path(
+    post, path = "/v1/sales/{id}/refunds", tag = "sales", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Sale id")),
+    request_body = RefundRequest,
+    responses(
+        (status = 201, description = "The line after the refund, with every refund", body = SaleView),
+        (status = 409, description = "The line is cancelled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid amount, or more than what remains (`refund_exceeds_gross`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn refund_sale(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<RefundRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let reason = match body.reason.as_deref() {
+        Some(r) => Some(
+            crate::domain::check_text("reason", r, 1, 1000)
+                .map_err(|e| AppError::validation(vec![e]))?,
+        ),
+        None => None,
+    };
+    let mut conn = state.conn().await?;
+    let sale = conn
+        .transaction(async |conn| {
+            let sale = sales::find_for_update(conn, caller.agency_id, id).await?;
+            if sale.status == SaleStatus::Cancelled {
+                return Err(AppError::Conflict {
+                    code: "invalid_transition",
+                    detail: "A cancelled order line cannot be refunded.".to_owned(),
+                });
+            }
+            let currency = Currency::parse(sale.currency.trim()).unwrap_or(Currency::CNY);
+            let amount = parse_amount("amount", &body.amount, currency)
+                .map_err(|e| AppError::validation(vec![e]))?;
+            if amount.is_zero() {
+                return Err(AppError::validation(vec![FieldError::new(
+                    "amount",
+                    "out_of_range",
+                    "a refund is more than zero",
+                )]));
+            }
+            if sale.refunded_amount + amount > sale.gross {
+                return Err(AppError::Unprocessable {
+                    code: "refund_exceeds_gross",
+                    detail: format!(
+                        "Only {} of {} remains to refund.",
+                        crate::domain::money::format_amount(
+                            sale.gross - sale.refunded_amount,
+                            currency.code()
+                        ),
+                        crate::domain::money::format_amount(sale.gross, currency.code())
+                    ),
+                    errors: vec![FieldError::new(
+                        "amount",
+                        "refund_exceeds_gross",
+                        "more than what remains of the line",
+                    )],
+                    extensions: serde_json::Map::new(),
+                });
+            }
+            let refund = Refund {
+                agency_id: caller.agency_id,
+                id: Uuid::now_v7(),
+                sale_id: id,
+                amount,
+                reason: reason.clone(),
+                recorded_by: caller.user_id,
+                import_batch_id: None,
+                created_at: Utc::now(),
+            };
+            let updated =
+                sales::apply_refund(conn, &sale, &refund)
+                    .await
+                    .map_err(|err| match err {
+                        DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, _) => {
+                            AppError::Unprocessable {
+                                code: "refund_exceeds_gross",
+                                detail: "Refunds would exceed the line's gross.".to_owned(),
+                                errors: Vec::new(),
+                                extensions: serde_json::Map::new(),
+                            }
+                        }
+                        other => other.into(),
+                    })?;
+            let changes = crate::audit::model::Changes::new()
+                .value("amount", amount.to_string())
+                .change("status", sale.status, updated.status)
+                .change(
+                    "refunded_amount",
+                    sale.refunded_amount.to_string(),
+                    updated.refunded_amount.to_string(),
+                );
+            caller
+                .record(conn, "sale.refund", "sale", id, changes)
+                .await?;
+            Ok(updated)
+        })
+        .await?;
+    let refunds = sales::refunds_of(&mut conn, caller.agency_id, id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/sales/{id}")))
+        .json(SaleView::new(sale, Some(refunds))))
+}

@@ -1,0 +1,270 @@
+//! Sale, refund and import-batch rows.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::domain::enums::Platform;
+use crate::schema::{import_batches, refunds, sales};
+use crate::text_enum;
+
+text_enum! {
+    pub enum SaleStatus {
+        Paid => "paid",
+        Refunded => "refunded",
+        PartiallyRefunded => "partially_refunded",
+        Cancelled => "cancelled",
+    }
+}
+
+impl SaleStatus {
+    /// The status a line has after refunds of `refunded` out of `gross` (cancelled stays).
+    pub fn after_refunds(self, refunded: Decimal, gross: Decimal) -> SaleStatus {
+        if self == SaleStatus::Cancelled {
+            SaleStatus::Cancelled
+        } else if refunded.is_zero() {
+            SaleStatus::Paid
+        } else if refunded >= gross {
+            SaleStatus::Refunded
+        } else {
+            SaleStatus::PartiallyRefunded
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sales)]
+pub struct Sale {
+    pub agency_id: Uuid,
+    pub id: Uuid,
+    pub platform: Platform,
+    pub external_order_id: String,
+    pub sold_at: DateTime<Utc>,
+    pub influencer_id: Uuid,
+    pub live_session_id: Option<Uuid>,
+    pub product_id: Uuid,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub currency: String,
+    pub gross: Decimal,
+    pub status: SaleStatus,
+    pub refunded_amount: Decimal,
+    pub import_batch_id: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sales)]
+pub struct NewSale {
+    pub agency_id: Uuid,
+    pub id: Uuid,
+    pub platform: Platform,
+    pub external_order_id: String,
+    pub sold_at: DateTime<Utc>,
+    pub influencer_id: Uuid,
+    pub live_session_id: Option<Uuid>,
+    pub product_id: Uuid,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub currency: String,
+    /// quantity × unit_price (the database checks it).
+    pub gross: Decimal,
+    pub status: SaleStatus,
+    pub refunded_amount: Decimal,
+    pub import_batch_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refunds)]
+pub struct Refund {
+    pub agency_id: Uuid,
+    pub id: Uuid,
+    pub sale_id: Uuid,
+    pub amount: Decimal,
+    pub reason: Option<String>,
+    pub recorded_by: Uuid,
+    pub import_batch_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, agency_id: Uuid, id: Uuid) -> QueryResult<Sale> {
+    sales::table
+        .find((agency_id, id))
+        .select(Sale::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Sale> {
+    sales::table
+        .find((agency_id, id))
+        .select(Sale::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// The known lines among (platform, external order id) pairs, locked for update.
+pub async fn find_lines(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    keys: &[(Platform, String)],
+) -> QueryResult<Vec<Sale>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = keys.iter().map(|(_, id)| id.as_str()).collect();
+    let rows: Vec<Sale> = sales::table
+        .filter(sales::agency_id.eq(agency_id))
+        .filter(sales::external_order_id.eq_any(&ids))
+        .select(Sale::as_select())
+        .for_update()
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|s| {
+            keys.iter()
+                .any(|(p, id)| *p == s.platform && *id == s.external_order_id)
+        })
+        .collect())
+}
+
+pub async fn refunds_of(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    sale_id: Uuid,
+) -> QueryResult<Vec<Refund>> {
+    refunds::table
+        .filter(refunds::agency_id.eq(agency_id))
+        .filter(refunds::sale_id.eq(sale_id))
+        .order(refunds::id.asc())
+        .select(Refund::as_select())
+        .load(conn)
+        .await
+}
+
+/// Adds a refund entry and moves the sale's refunded amount and status with it. The database
+/// refuses refunds beyond the gross (`sales_refund_bounds`).
+pub async fn apply_refund(
+    conn: &mut AsyncPgConnection,
+    sale: &Sale,
+    refund: &Refund,
+) -> QueryResult<Sale> {
+    diesel::insert_into(refunds::table)
+        .values(refund)
+        .execute(conn)
+        .await?;
+    let refunded = sale.refunded_amount + refund.amount;
+    let status = sale.status.after_refunds(refunded, sale.gross);
+    diesel::update(sales::table.find((sale.agency_id, sale.id)))
+        .set((
+            sales::refunded_amount.eq(refunded),
+            sales::status.eq(status),
+            sales::version.eq(sales::version + 1),
+        ))
+        .returning(Sale::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Sets a line's status (a platform's cancellation).
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    sale: &Sale,
+    status: SaleStatus,
+) -> QueryResult<Sale> {
+    diesel::update(sales::table.find((sale.agency_id, sale.id)))
+        .set((
+            sales::status.eq(status),
+            sales::version.eq(sales::version + 1),
+        ))
+        .returning(Sale::as_returning())
+        .get_result(conn)
+        .await
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SaleFilter {
+    pub influencer_id: Option<Uuid>,
+    pub platform: Option<Platform>,
+    pub live_session_id: Option<Uuid>,
+    pub product_id: Option<Uuid>,
+    pub status: Option<SaleStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Newest first, before `before` (sold_at, id) when given.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    filter: &SaleFilter,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<Sale>> {
+    let mut query = sales::table
+        .filter(sales::agency_id.eq(agency_id))
+        .select(Sale::as_select())
+        .order((sales::sold_at.desc(), sales::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = filter.influencer_id {
+        query = query.filter(sales::influencer_id.eq(id));
+    }
+    if let Some(platform) = filter.platform {
+        query = query.filter(sales::platform.eq(platform));
+    }
+    if let Some(id) = filter.live_session_id {
+        query = query.filter(sales::live_session_id.eq(id));
+    }
+    if let Some(id) = filter.product_id {
+        query = query.filter(sales::product_id.eq(id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(sales::status.eq(status));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(sales::sold_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(sales::sold_at.lt(to));
+    }
+    if let Some((at, id)) = before {
+        query = query.filter(
+            sales::sold_at
+                .lt(at)
+                .or(sales::sold_at.eq(at).and(sales::id.lt(id))),
+        );
+    }
+    query.load(conn).await
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = import_batches)]
+pub struct ImportBatch {
+    pub agency_id: Uuid,
+    pub id: Uuid,
+    pub uploaded_by: Uuid,
+    pub file_name: Option<String>,
+    pub content_type: String,
+    pub sha256: Vec<u8>,
+    pub size_bytes: i64,
+    pub on_error: String,
+    pub outcome: String,
+    pub rows_total: i32,
+    pub inserted: i32,
+    pub updated: i32,
+    pub duplicates: i32,
+    pub rejected: i32,
+    pub errors: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
