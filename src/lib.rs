@@ -20,6 +20,7 @@ pub mod maintenance;
 pub mod openapi;
 pub mod pagination;
 pub mod products;
+pub mod reports;
 pub mod routing;
 pub mod sales;
 pub mod schema;

@@ -5,7 +5,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::error::{FieldError, Problem};
-use crate::{audit, auth, compliance, influencers, products, sales, sessions, staff, system};
+use crate::{
+    audit, auth, compliance, influencers, products, reports, sales, sessions, staff, system,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -84,6 +86,9 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         sales::imports::get_import,
         sales::handlers::get_sale,
         sales::handlers::refund_sale,
+        reports::handlers::gmv_report,
+        reports::handlers::gmv_chart,
+        reports::handlers::settlement_report,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),
@@ -102,6 +107,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         (name = "products", description = "The catalogue, recalls and product tests"),
         (name = "live sessions", description = "The schedule, lineups, lifecycle, reviews and calendar"),
         (name = "sales", description = "The sales ledger: order lines, refunds and imports"),
+        (name = "reports", description = "GMV and settlements, as JSON, CSV or a chart"),
     )
 )]
 pub struct ApiDoc;

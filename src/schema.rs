@@ -291,12 +291,44 @@ diesel::table! {
         #[max_length = 3]
         currency -> Bpchar,
         gross -> Numeric,
+        commission_percent -> Numeric,
         status -> Text,
         refunded_amount -> Numeric,
         import_batch_id -> Nullable<Uuid>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sales_rollup_host (agency_id, bucket, influencer_id, platform, currency) {
+        agency_id -> Uuid,
+        bucket -> Timestamptz,
+        influencer_id -> Uuid,
+        platform -> Text,
+        #[max_length = 3]
+        currency -> Bpchar,
+        orders -> Int8,
+        units -> Int8,
+        gross -> Numeric,
+        refunded -> Numeric,
+        gross_commission -> Numeric,
+        refunded_commission -> Numeric,
+    }
+}
+
+diesel::table! {
+    sales_rollup_platform (agency_id, bucket, platform, currency) {
+        agency_id -> Uuid,
+        bucket -> Timestamptz,
+        platform -> Text,
+        #[max_length = 3]
+        currency -> Bpchar,
+        orders -> Int8,
+        units -> Int8,
+        gross -> Numeric,
+        refunded -> Numeric,
     }
 }
 
@@ -365,6 +397,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     refunds,
     sales,
+    sales_rollup_host,
+    sales_rollup_platform,
     session_products,
     session_reviews,
     users,

@@ -21,7 +21,8 @@ use crate::error::{self, AppError};
 use crate::routing::Routes;
 use crate::telemetry::{self, Metrics};
 use crate::{
-    audit, auth, compliance, influencers, openapi, products, sales, sessions, staff, system,
+    audit, auth, compliance, influencers, openapi, products, reports, sales, sessions, staff,
+    system,
 };
 
 /// What every handler can reach, shared by all workers.
@@ -65,6 +66,7 @@ pub fn routes() -> Routes {
     products::routes(&mut routes);
     sessions::routes(&mut routes);
     sales::routes(&mut routes);
+    reports::routes(&mut routes);
     routes
 }
 

@@ -41,6 +41,9 @@ CREATE TABLE sales (
     unit_price numeric(14, 4) NOT NULL CHECK (unit_price >= 0),
     currency char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
     gross numeric(20, 4) NOT NULL,
+    -- The brand's commission rate on this line, as the product had it when the line was
+    -- recorded: later catalogue edits do not rewrite earned commission.
+    commission_percent numeric(5, 2) NOT NULL CHECK (commission_percent >= 0 AND commission_percent <= 100),
     status text NOT NULL DEFAULT 'paid'
         CHECK (status IN ('paid', 'refunded', 'partially_refunded', 'cancelled')),
     refunded_amount numeric(20, 4) NOT NULL DEFAULT 0,

@@ -25,6 +25,8 @@ pub struct Resolved {
     pub input: SaleInput,
     pub influencer_id: Uuid,
     pub product_id: Uuid,
+    /// The product's commission rate now, kept on the line.
+    pub commission_percent: Decimal,
 }
 
 /// Looks up the host, product and session of every line; a line whose references do not
@@ -97,21 +99,22 @@ pub async fn resolve(
         .into_iter()
         .map(|(platform, user, host)| ((platform, user), host))
         .collect();
-    let known_products: HashSet<Uuid> = products::table
+    let known_products: HashMap<Uuid, Decimal> = products::table
         .filter(products::agency_id.eq(agency_id))
         .filter(products::id.eq_any(&product_ids))
-        .select(products::id)
-        .load::<Uuid>(conn)
+        .select((products::id, products::commission_percent))
+        .load::<(Uuid, Decimal)>(conn)
         .await?
         .into_iter()
         .collect();
-    let by_sku: HashMap<String, Uuid> = products::table
+    let by_sku: HashMap<String, (Uuid, Decimal)> = products::table
         .filter(products::agency_id.eq(agency_id))
         .filter(products::sku.eq_any(&skus))
-        .select((products::sku, products::id))
-        .load::<(String, Uuid)>(conn)
+        .select((products::sku, products::id, products::commission_percent))
+        .load::<(String, Uuid, Decimal)>(conn)
         .await?
         .into_iter()
+        .map(|(sku, id, rate)| (sku, (id, rate)))
         .collect();
     let session_hosts: HashMap<Uuid, Uuid> = live_sessions::table
         .filter(live_sessions::agency_id.eq(agency_id))
@@ -151,7 +154,9 @@ pub async fn resolve(
                 }
             };
             let product = match &input.product {
-                ProductRef::Id(id) if known_products.contains(id) => Some(*id),
+                ProductRef::Id(id) if known_products.contains_key(id) => {
+                    known_products.get(id).map(|rate| (*id, *rate))
+                }
                 ProductRef::Id(_) => {
                     errors.push(FieldError::new(
                         "product_id",
@@ -185,11 +190,14 @@ pub async fn resolve(
                 }
             }
             match (host, product, errors.is_empty()) {
-                (Some(influencer_id), Some(product_id), true) => Ok(Resolved {
-                    input,
-                    influencer_id,
-                    product_id,
-                }),
+                (Some(influencer_id), Some((product_id, commission_percent)), true) => {
+                    Ok(Resolved {
+                        input,
+                        influencer_id,
+                        product_id,
+                        commission_percent,
+                    })
+                }
                 _ => Err(errors),
             }
         })
@@ -227,6 +235,7 @@ fn new_sale(agency_id: Uuid, line: &Resolved, batch: Option<Uuid>) -> NewSale {
         unit_price: line.input.unit_price,
         currency: line.input.currency.code().to_owned(),
         gross: line.input.gross(),
+        commission_percent: line.commission_percent,
         status: line.input.status,
         refunded_amount: line.input.refunded_amount,
         import_batch_id: batch,

@@ -49,6 +49,7 @@ pub struct Sale {
     pub unit_price: Decimal,
     pub currency: String,
     pub gross: Decimal,
+    pub commission_percent: Decimal,
     pub status: SaleStatus,
     pub refunded_amount: Decimal,
     pub import_batch_id: Option<Uuid>,
@@ -73,6 +74,8 @@ pub struct NewSale {
     pub currency: String,
     /// quantity × unit_price (the database checks it).
     pub gross: Decimal,
+    /// The product's commission rate when the line was recorded.
+    pub commission_percent: Decimal,
     pub status: SaleStatus,
     pub refunded_amount: Decimal,
     pub import_batch_id: Option<Uuid>,

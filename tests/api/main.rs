@@ -15,6 +15,7 @@ mod imports;
 mod openapi;
 mod products;
 mod records;
+mod reports;
 mod roster;
 mod sales;
 mod sessions;
