@@ -1,7 +1,8 @@
--- Rollups that keep the reports fast at tens of millions of lines. They hold, per UTC hour
--- of sale, the sums of every line that is not cancelled; statement-level triggers on `sales`
--- keep them exact in the same transaction as every insert, refund, status change and import.
--- Hours (not days) keep any whole-hour time zone's calendar exact.
+-- Rollups that keep the reports fast at tens of millions of lines. They hold the sums of every
+-- line that is not cancelled; statement-level triggers on `sales` keep them exact in the same
+-- transaction as every insert, refund, status change and import.
+--   * per day of the agency's own calendar (its time zone): the reports in that time zone;
+--   * per UTC hour: reports in any other time zone whose offsets are whole hours.
 
 CREATE TABLE sales_rollup_platform (
     agency_id uuid NOT NULL,
@@ -13,6 +14,32 @@ CREATE TABLE sales_rollup_platform (
     gross numeric NOT NULL,
     refunded numeric NOT NULL,
     PRIMARY KEY (agency_id, bucket, platform, currency)
+);
+
+CREATE TABLE sales_daily_platform (
+    agency_id uuid NOT NULL,
+    day date NOT NULL,
+    platform text NOT NULL,
+    currency char(3) NOT NULL,
+    orders bigint NOT NULL,
+    units bigint NOT NULL,
+    gross numeric NOT NULL,
+    refunded numeric NOT NULL,
+    PRIMARY KEY (agency_id, day, platform, currency)
+);
+
+CREATE TABLE sales_daily_host (
+    agency_id uuid NOT NULL,
+    day date NOT NULL,
+    influencer_id uuid NOT NULL,
+    currency char(3) NOT NULL,
+    orders bigint NOT NULL,
+    units bigint NOT NULL,
+    gross numeric NOT NULL,
+    refunded numeric NOT NULL,
+    gross_commission numeric NOT NULL,
+    refunded_commission numeric NOT NULL,
+    PRIMARY KEY (agency_id, day, influencer_id, currency)
 );
 
 CREATE TABLE sales_rollup_host (
@@ -63,6 +90,33 @@ BEGIN
         units = r.units + EXCLUDED.units,
         gross = r.gross + EXCLUDED.gross,
         refunded = r.refunded + EXCLUDED.refunded;
+
+    INSERT INTO sales_daily_host AS r
+    SELECT m.agency_id, (m.sold_at AT TIME ZONE a.time_zone)::date, m.influencer_id, m.currency,
+           sum(sign), sum(sign * quantity), sum(sign * gross), sum(sign * refunded_amount),
+           sum(sign * gross * commission_percent), sum(sign * refunded_amount * commission_percent)
+    FROM (SELECT *, 1 AS sign FROM new_rows WHERE status <> 'cancelled') AS m JOIN agencies a ON a.id = m.agency_id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (agency_id, day, influencer_id, currency) DO UPDATE SET
+        orders = r.orders + EXCLUDED.orders,
+        units = r.units + EXCLUDED.units,
+        gross = r.gross + EXCLUDED.gross,
+        refunded = r.refunded + EXCLUDED.refunded,
+        gross_commission = r.gross_commission + EXCLUDED.gross_commission,
+        refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission;
+
+    INSERT INTO sales_daily_platform AS r
+    SELECT m.agency_id, (m.sold_at AT TIME ZONE a.time_zone)::date, m.platform, m.currency,
+           sum(sign), sum(sign * quantity), sum(sign * gross), sum(sign * refunded_amount)
+    FROM (SELECT *, 1 AS sign FROM new_rows WHERE status <> 'cancelled') AS m JOIN agencies a ON a.id = m.agency_id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (agency_id, day, platform, currency) DO UPDATE SET
+        orders = r.orders + EXCLUDED.orders,
+        units = r.units + EXCLUDED.units,
+        gross = r.gross + EXCLUDED.gross,
+        refunded = r.refunded + EXCLUDED.refunded;
     ELSE
     INSERT INTO sales_rollup_host AS r
     SELECT agency_id, date_trunc('hour', sold_at, 'UTC'), influencer_id, platform, currency,
@@ -88,6 +142,35 @@ BEGIN
     GROUP BY 1, 2, 3, 4
     ORDER BY 1, 2, 3, 4
     ON CONFLICT (agency_id, bucket, platform, currency) DO UPDATE SET
+        orders = r.orders + EXCLUDED.orders,
+        units = r.units + EXCLUDED.units,
+        gross = r.gross + EXCLUDED.gross,
+        refunded = r.refunded + EXCLUDED.refunded;
+
+    INSERT INTO sales_daily_host AS r
+    SELECT m.agency_id, (m.sold_at AT TIME ZONE a.time_zone)::date, m.influencer_id, m.currency,
+           sum(sign), sum(sign * quantity), sum(sign * gross), sum(sign * refunded_amount),
+           sum(sign * gross * commission_percent), sum(sign * refunded_amount * commission_percent)
+    FROM (SELECT *, 1 AS sign FROM new_rows WHERE status <> 'cancelled'
+          UNION ALL SELECT *, -1 AS sign FROM old_rows WHERE status <> 'cancelled') AS m JOIN agencies a ON a.id = m.agency_id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (agency_id, day, influencer_id, currency) DO UPDATE SET
+        orders = r.orders + EXCLUDED.orders,
+        units = r.units + EXCLUDED.units,
+        gross = r.gross + EXCLUDED.gross,
+        refunded = r.refunded + EXCLUDED.refunded,
+        gross_commission = r.gross_commission + EXCLUDED.gross_commission,
+        refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission;
+
+    INSERT INTO sales_daily_platform AS r
+    SELECT m.agency_id, (m.sold_at AT TIME ZONE a.time_zone)::date, m.platform, m.currency,
+           sum(sign), sum(sign * quantity), sum(sign * gross), sum(sign * refunded_amount)
+    FROM (SELECT *, 1 AS sign FROM new_rows WHERE status <> 'cancelled'
+          UNION ALL SELECT *, -1 AS sign FROM old_rows WHERE status <> 'cancelled') AS m JOIN agencies a ON a.id = m.agency_id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (agency_id, day, platform, currency) DO UPDATE SET
         orders = r.orders + EXCLUDED.orders,
         units = r.units + EXCLUDED.units,
         gross = r.gross + EXCLUDED.gross,

@@ -56,6 +56,8 @@ pub struct GmvQuery {
     pub tz: Tz,
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
+    /// `tz` is the agency's own time zone, whose days the daily rollups hold.
+    pub agency_zone: bool,
 }
 
 /// Parses `group_by` (comma list, no repeats).
@@ -183,6 +185,8 @@ impl GmvRow {
 /// Where the figures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
+    DailyPlatform,
+    DailyHost,
     PlatformRollup,
     HostRollup,
     Ledger,
@@ -191,7 +195,12 @@ pub enum Source {
 pub fn choose_source(query: &GmvQuery, exact_hours: bool) -> Source {
     let fits = |allowed: &[Grouping]| query.group_by.iter().all(|g| allowed.contains(g));
     use Grouping as G;
-    if !exact_hours {
+    let periods_and = |extra: Grouping| fits(&[extra, G::Day, G::Week, G::Month]);
+    if query.agency_zone && query.influencer_id.is_none() && periods_and(G::Platform) {
+        Source::DailyPlatform
+    } else if query.agency_zone && query.platform.is_none() && periods_and(G::Influencer) {
+        Source::DailyHost
+    } else if !exact_hours {
         Source::Ledger
     } else if query.influencer_id.is_none() && fits(&[G::Platform, G::Day, G::Week, G::Month]) {
         Source::PlatformRollup
@@ -211,7 +220,26 @@ pub async fn run(
     let start = local_midnight(query.from, query.tz);
     let end = local_midnight(query.to, query.tz);
     let source = choose_source(query, whole_hour_zone(query.tz, start, end));
+    let daily = matches!(source, Source::DailyPlatform | Source::DailyHost);
     let (table, time, orders, units, gross, refunded, extra_where) = match source {
+        Source::DailyPlatform => (
+            "sales_daily_platform s",
+            "s.day",
+            "sum(s.orders)",
+            "sum(s.units)",
+            "sum(s.gross)",
+            "sum(s.refunded)",
+            "",
+        ),
+        Source::DailyHost => (
+            "sales_daily_host s",
+            "s.day",
+            "sum(s.orders)",
+            "sum(s.units)",
+            "sum(s.gross)",
+            "sum(s.refunded)",
+            "",
+        ),
         Source::PlatformRollup => (
             "sales_rollup_platform s",
             "s.bucket",
@@ -283,11 +311,17 @@ pub async fn run(
         .map(|g| format!("{} NULLS FIRST", expression(*g)))
         .chain(std::iter::once("s.currency".to_owned()))
         .collect();
+    // Daily rollups compare local dates ($7, $8), the others instants ($2, $3).
+    let range = if daily {
+        format!("{time} >= $7 AND {time} < $8 AND $2 <= $3")
+    } else {
+        format!("{time} >= $2 AND {time} < $3 AND $7 <= $8")
+    };
     let mut sql = format!(
         "SELECT {keys}, trim(s.currency) AS currency, ({orders})::bigint AS orders, ({units})::bigint AS units, \
          coalesce({gross}, 0) AS gross, coalesce({refunded}, 0) AS refunded \
          FROM {table} \
-         WHERE s.agency_id = $1 AND {time} >= $2 AND {time} < $3 AND $4 <> ''{extra_where}",
+         WHERE s.agency_id = $1 AND {range} AND $4 <> ''{extra_where}",
         keys = select_keys.join(", "),
     );
     if query.platform.is_some() {
@@ -312,6 +346,8 @@ pub async fn run(
         .bind::<Text, _>(query.tz.name())
         .bind::<Nullable<Text>, _>(query.platform.map(|p| p.as_str()))
         .bind::<Nullable<SqlUuid>, _>(query.influencer_id)
+        .bind::<diesel::sql_types::Date, _>(query.from)
+        .bind::<diesel::sql_types::Date, _>(query.to)
         .load::<GmvRow>(conn)
         .await?;
     Ok((rows, source))
@@ -366,7 +402,13 @@ mod tests {
             tz: chrono_tz::Asia::Shanghai,
             influencer_id: None,
             platform: None,
+            agency_zone: true,
         };
+        assert_eq!(choose_source(&query, true), Source::DailyPlatform);
+        query.group_by = vec![Grouping::Influencer, Grouping::Week];
+        assert_eq!(choose_source(&query, true), Source::DailyHost);
+        query.agency_zone = false;
+        query.group_by = vec![Grouping::Platform, Grouping::Month];
         assert_eq!(choose_source(&query, true), Source::PlatformRollup);
         query.group_by.push(Grouping::Influencer);
         assert_eq!(choose_source(&query, true), Source::HostRollup);

@@ -91,24 +91,28 @@ fn parse_date(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) ->
     }
 }
 
+/// The report's time zone (`tz`, or the agency's) and whether it is the agency's own.
 async fn time_zone(
     conn: &mut diesel_async::AsyncPgConnection,
     agency_id: Uuid,
     raw: Option<&str>,
     errors: &mut Vec<FieldError>,
-) -> Result<chrono_tz::Tz, AppError> {
-    let name = match raw.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(name) => name.to_owned(),
-        None => agencies::find(conn, agency_id).await?.time_zone,
-    };
-    Ok(name.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+) -> Result<(chrono_tz::Tz, bool), AppError> {
+    let agency_zone = agencies::find(conn, agency_id).await?.time_zone;
+    let name = raw
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&agency_zone)
+        .to_owned();
+    let tz = name.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
         errors.push(FieldError::new(
             "tz",
             "invalid_time_zone",
             "not an IANA time zone name",
         ));
         chrono_tz::UTC
-    }))
+    });
+    Ok((tz, tz.name() == agency_zone))
 }
 
 async fn gmv_query(
@@ -134,7 +138,7 @@ async fn gmv_query(
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
     let mut conn = state.conn().await?;
-    let tz = time_zone(
+    let (tz, agency_zone) = time_zone(
         &mut conn,
         caller.agency_id,
         params.tz.as_deref(),
@@ -150,6 +154,7 @@ async fn gmv_query(
                 tz,
                 influencer_id: params.influencer_id,
                 platform: params.platform,
+                agency_zone,
             },
             conn,
         )),
@@ -402,7 +407,7 @@ pub async fn settlement_report(
         }
     };
     let mut conn = state.conn().await?;
-    let tz = time_zone(
+    let (tz, agency_zone) = time_zone(
         &mut conn,
         caller.agency_id,
         params.tz.as_deref(),
@@ -412,7 +417,7 @@ pub async fn settlement_report(
     let (Some(first), true) = (first, errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };
-    let rows = settlement::run(&mut conn, caller.agency_id, first, tz).await?;
+    let rows = settlement::run(&mut conn, caller.agency_id, first, tz, agency_zone).await?;
     let month = first.format("%Y-%m").to_string();
     if export::wants_csv(&req) {
         let header = [

@@ -3,12 +3,10 @@
 //! the contract valid on each sale's local date. Everything is summed exactly and rounded once
 //! per row, half to even, so the two shares always add up to the commission.
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use diesel::prelude::*;
-use diesel::sql_types::{Date, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Date, Numeric, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -18,21 +16,25 @@ use uuid::Uuid;
 use super::gmv::{local_midnight, next_month, whole_hour_zone};
 use crate::domain::currency::Currency;
 use crate::error::AppError;
-use crate::schema::{contracts, influencers};
 
 #[derive(Debug, QueryableByName)]
-struct DayFigures {
+struct HostFigures {
     #[diesel(sql_type = SqlUuid)]
     influencer_id: Uuid,
     #[diesel(sql_type = Text)]
+    stage_name: String,
+    #[diesel(sql_type = Text)]
     currency: String,
-    #[diesel(sql_type = Date)]
-    day: NaiveDate,
     #[diesel(sql_type = Numeric)]
     net: Decimal,
     /// Σ net × commission_percent (still to divide by 100).
     #[diesel(sql_type = Numeric)]
     commission_basis: Decimal,
+    /// Σ net × commission_percent × agency_share_percent over days with a contract (÷ 10000).
+    #[diesel(sql_type = Numeric)]
+    agency_basis: Decimal,
+    #[diesel(sql_type = Bool)]
+    contract_missing: bool,
 }
 
 /// One settlement row. Amounts are decimal strings in `currency`.
@@ -59,105 +61,75 @@ fn round(amount: Decimal, currency: &str) -> Decimal {
 }
 
 /// The settlement of the month starting `first` (local to `tz`).
+/// `agency_zone`: `tz` is the agency's own, whose days the daily rollup holds.
 pub async fn run(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     first: NaiveDate,
     tz: Tz,
+    agency_zone: bool,
 ) -> Result<Vec<SettlementRow>, AppError> {
     let start = local_midnight(first, tz);
     let end = local_midnight(next_month(first), tz);
-    let sql = if whole_hour_zone(tz, start, end) {
-        "SELECT influencer_id, trim(currency) AS currency, (bucket AT TIME ZONE $4)::date AS day, \
+    // Per host, currency and local day; then the contract valid on each day (contracts of a
+    // host never overlap) splits the commission, summed exactly.
+    let per_day = if agency_zone {
+        // Already one row per host, currency and day.
+        "SELECT influencer_id, currency, day, gross - refunded AS net, \
+                gross_commission - refunded_commission AS commission_basis \
+         FROM sales_daily_host WHERE agency_id = $1 AND day >= $5 AND day < $6 AND $2 <= $3 AND $4 <> '' \
+           AND (orders <> 0 OR gross <> 0)"
+    } else if whole_hour_zone(tz, start, end) {
+        "SELECT influencer_id, currency, (bucket AT TIME ZONE $4)::date AS day, \
                 sum(gross - refunded) AS net, sum(gross_commission - refunded_commission) AS commission_basis \
-         FROM sales_rollup_host WHERE agency_id = $1 AND bucket >= $2 AND bucket < $3 \
+         FROM sales_rollup_host WHERE agency_id = $1 AND bucket >= $2 AND bucket < $3 AND $5 <= $6 \
          GROUP BY 1, 2, 3 HAVING sum(orders) <> 0"
     } else {
-        "SELECT influencer_id, trim(currency) AS currency, (sold_at AT TIME ZONE $4)::date AS day, \
+        "SELECT influencer_id, currency, (sold_at AT TIME ZONE $4)::date AS day, \
                 sum(gross - refunded_amount) AS net, sum((gross - refunded_amount) * commission_percent) AS commission_basis \
-         FROM sales WHERE agency_id = $1 AND sold_at >= $2 AND sold_at < $3 AND status <> 'cancelled' \
+         FROM sales WHERE agency_id = $1 AND sold_at >= $2 AND sold_at < $3 AND $5 <= $6 AND status <> 'cancelled' \
          GROUP BY 1, 2, 3"
     };
-    let days: Vec<DayFigures> = diesel::sql_query(sql)
+    let sql = format!(
+        "WITH days AS ({per_day}) \
+         SELECT d.influencer_id, i.stage_name, trim(d.currency) AS currency, sum(d.net) AS net, \
+                sum(d.commission_basis) AS commission_basis, \
+                coalesce(sum(d.commission_basis * c.agency_share_percent), 0) AS agency_basis, \
+                bool_or(c.id IS NULL) AS contract_missing \
+         FROM days d \
+         JOIN influencers i ON i.agency_id = $1 AND i.id = d.influencer_id \
+         LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = d.influencer_id \
+              AND c.valid_from <= d.day AND (c.valid_until IS NULL OR d.day <= c.valid_until) \
+         GROUP BY d.influencer_id, i.stage_name, d.currency \
+         ORDER BY d.influencer_id, d.currency"
+    );
+    let rows: Vec<HostFigures> = diesel::sql_query(sql)
         .bind::<SqlUuid, _>(agency_id)
         .bind::<Timestamptz, _>(start)
         .bind::<Timestamptz, _>(end)
         .bind::<Text, _>(tz.name())
+        .bind::<Date, _>(first)
+        .bind::<Date, _>(next_month(first))
         .load(conn)
         .await?;
-    let hosts: Vec<Uuid> = {
-        let mut ids: Vec<Uuid> = days.iter().map(|d| d.influencer_id).collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    };
-    let names: HashMap<Uuid, String> = influencers::table
-        .filter(influencers::agency_id.eq(agency_id))
-        .filter(influencers::id.eq_any(&hosts))
-        .select((influencers::id, influencers::stage_name))
-        .load::<(Uuid, String)>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let month_end = next_month(first);
-    let mut terms: HashMap<Uuid, Vec<(NaiveDate, Option<NaiveDate>, Decimal)>> = HashMap::new();
-    let rows: Vec<(Uuid, NaiveDate, Option<NaiveDate>, Decimal)> = contracts::table
-        .filter(contracts::agency_id.eq(agency_id))
-        .filter(contracts::influencer_id.eq_any(&hosts))
-        .filter(contracts::valid_from.lt(month_end))
-        .filter(
-            contracts::valid_until
-                .is_null()
-                .or(contracts::valid_until.ge(first)),
-        )
-        .select((
-            contracts::influencer_id,
-            contracts::valid_from,
-            contracts::valid_until,
-            contracts::agency_share_percent,
-        ))
-        .load(conn)
-        .await?;
-    for (host, from, until, share) in rows {
-        terms.entry(host).or_default().push((from, until, share));
-    }
-
-    // (host, currency) → (net, commission, agency share, any day without a contract)
-    let mut totals: BTreeMap<(Uuid, String), (Decimal, Decimal, Decimal, bool)> = BTreeMap::new();
     let hundred = Decimal::ONE_HUNDRED;
-    for day in days {
-        let commission = day.commission_basis / hundred;
-        let share = terms.get(&day.influencer_id).and_then(|list| {
-            list.iter()
-                .find(|(from, until, _)| *from <= day.day && until.is_none_or(|u| day.day <= u))
-                .map(|(_, _, share)| *share)
-        });
-        let entry = totals.entry((day.influencer_id, day.currency)).or_default();
-        entry.0 += day.net;
-        entry.1 += commission;
-        match share {
-            Some(share) => entry.2 += commission * share / hundred,
-            None => entry.3 = true,
-        }
-    }
-    Ok(totals
+    Ok(rows
         .into_iter()
-        .map(
-            |((influencer_id, currency), (net, commission, agency, missing))| {
-                let commission = round(commission, &currency);
-                let agency = round(agency, &currency);
-                SettlementRow {
-                    influencer_id,
-                    stage_name: names.get(&influencer_id).cloned().unwrap_or_default(),
-                    net_gmv: round(net, &currency).to_string(),
-                    commission: commission.to_string(),
-                    agency_share: (!missing).then(|| agency.to_string()),
-                    host_share: (!missing).then(|| (commission - agency).to_string()),
-                    contract_missing: missing,
-                    currency,
-                }
-            },
-        )
+        .map(|row| {
+            let commission = round(row.commission_basis / hundred, &row.currency);
+            let agency = round(row.agency_basis / hundred / hundred, &row.currency);
+            let missing = row.contract_missing;
+            SettlementRow {
+                influencer_id: row.influencer_id,
+                stage_name: row.stage_name,
+                net_gmv: round(row.net, &row.currency).to_string(),
+                commission: commission.to_string(),
+                agency_share: (!missing).then(|| agency.to_string()),
+                host_share: (!missing).then(|| (commission - agency).to_string()),
+                contract_missing: missing,
+                currency: row.currency,
+            }
+        })
         .collect())
 }
 
