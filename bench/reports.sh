@@ -96,7 +96,7 @@ done
 fi
 echo "== building the rollups (the sums the triggers keep)"
 psql -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" <<SQL
-TRUNCATE sales_rollup_host, sales_rollup_platform, sales_daily_host, sales_daily_platform;
+TRUNCATE sales_rollup_host, sales_rollup_platform, sales_daily_host, sales_daily_platform, sales_monthly_host;
 INSERT INTO sales_rollup_host
 SELECT agency_id, date_trunc('hour', sold_at, 'UTC'), influencer_id, platform, currency, count(*), sum(quantity),
        sum(gross), sum(refunded_amount), sum(gross * commission_percent), sum(refunded_amount * commission_percent)
@@ -108,6 +108,10 @@ INSERT INTO sales_daily_host
 SELECT s.agency_id, (s.sold_at AT TIME ZONE a.time_zone)::date, s.influencer_id, s.currency, count(*), sum(s.quantity),
        sum(s.gross), sum(s.refunded_amount), sum(s.gross * s.commission_percent), sum(s.refunded_amount * s.commission_percent)
 FROM sales s JOIN agencies a ON a.id = s.agency_id WHERE s.status <> 'cancelled' GROUP BY 1, 2, 3, 4;
+INSERT INTO sales_monthly_host
+SELECT agency_id, date_trunc('month', day)::date, influencer_id, currency, sum(orders), sum(units), sum(gross), sum(refunded),
+       sum(gross_commission), sum(refunded_commission)
+FROM sales_daily_host GROUP BY 1, 2, 3, 4;
 INSERT INTO sales_daily_platform
 SELECT s.agency_id, (s.sold_at AT TIME ZONE a.time_zone)::date, s.platform, s.currency, count(*), sum(s.quantity),
        sum(s.gross), sum(s.refunded_amount)

@@ -302,6 +302,52 @@ diesel::table! {
 }
 
 diesel::table! {
+    sales_daily_host (agency_id, day, influencer_id, currency) {
+        agency_id -> Uuid,
+        day -> Date,
+        influencer_id -> Uuid,
+        #[max_length = 3]
+        currency -> Bpchar,
+        orders -> Int8,
+        units -> Int8,
+        gross -> Numeric,
+        refunded -> Numeric,
+        gross_commission -> Numeric,
+        refunded_commission -> Numeric,
+    }
+}
+
+diesel::table! {
+    sales_daily_platform (agency_id, day, platform, currency) {
+        agency_id -> Uuid,
+        day -> Date,
+        platform -> Text,
+        #[max_length = 3]
+        currency -> Bpchar,
+        orders -> Int8,
+        units -> Int8,
+        gross -> Numeric,
+        refunded -> Numeric,
+    }
+}
+
+diesel::table! {
+    sales_monthly_host (agency_id, month, influencer_id, currency) {
+        agency_id -> Uuid,
+        month -> Date,
+        influencer_id -> Uuid,
+        #[max_length = 3]
+        currency -> Bpchar,
+        orders -> Int8,
+        units -> Int8,
+        gross -> Numeric,
+        refunded -> Numeric,
+        gross_commission -> Numeric,
+        refunded_commission -> Numeric,
+    }
+}
+
+diesel::table! {
     sales_rollup_host (agency_id, bucket, influencer_id, platform, currency) {
         agency_id -> Uuid,
         bucket -> Timestamptz,
@@ -397,6 +443,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     refunds,
     sales,
+    sales_daily_host,
+    sales_daily_platform,
+    sales_monthly_host,
     sales_rollup_host,
     sales_rollup_platform,
     session_products,

@@ -4,4 +4,5 @@ DROP FUNCTION sales_rollup_apply();
 DROP TABLE sales_rollup_host;
 DROP TABLE sales_rollup_platform;
 DROP TABLE sales_daily_host;
+DROP TABLE sales_monthly_host;
 DROP TABLE sales_daily_platform;

@@ -42,6 +42,21 @@ CREATE TABLE sales_daily_host (
     PRIMARY KEY (agency_id, day, influencer_id, currency)
 );
 
+-- Per month of the agency's calendar: settlements of hosts whose month one contract covers.
+CREATE TABLE sales_monthly_host (
+    agency_id uuid NOT NULL,
+    month date NOT NULL,
+    influencer_id uuid NOT NULL,
+    currency char(3) NOT NULL,
+    orders bigint NOT NULL,
+    units bigint NOT NULL,
+    gross numeric NOT NULL,
+    refunded numeric NOT NULL,
+    gross_commission numeric NOT NULL,
+    refunded_commission numeric NOT NULL,
+    PRIMARY KEY (agency_id, month, influencer_id, currency)
+);
+
 CREATE TABLE sales_rollup_host (
     agency_id uuid NOT NULL,
     bucket timestamptz NOT NULL,
@@ -117,6 +132,21 @@ BEGIN
         units = r.units + EXCLUDED.units,
         gross = r.gross + EXCLUDED.gross,
         refunded = r.refunded + EXCLUDED.refunded;
+
+    INSERT INTO sales_monthly_host AS r
+    SELECT m.agency_id, date_trunc('month', m.sold_at AT TIME ZONE a.time_zone)::date, m.influencer_id, m.currency,
+           sum(sign), sum(sign * quantity), sum(sign * gross), sum(sign * refunded_amount),
+           sum(sign * gross * commission_percent), sum(sign * refunded_amount * commission_percent)
+    FROM (SELECT *, 1 AS sign FROM new_rows WHERE status <> 'cancelled') AS m JOIN agencies a ON a.id = m.agency_id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (agency_id, month, influencer_id, currency) DO UPDATE SET
+        orders = r.orders + EXCLUDED.orders,
+        units = r.units + EXCLUDED.units,
+        gross = r.gross + EXCLUDED.gross,
+        refunded = r.refunded + EXCLUDED.refunded,
+        gross_commission = r.gross_commission + EXCLUDED.gross_commission,
+        refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission;
     ELSE
     INSERT INTO sales_rollup_host AS r
     SELECT agency_id, date_trunc('hour', sold_at, 'UTC'), influencer_id, platform, currency,
@@ -175,6 +205,22 @@ BEGIN
         units = r.units + EXCLUDED.units,
         gross = r.gross + EXCLUDED.gross,
         refunded = r.refunded + EXCLUDED.refunded;
+
+    INSERT INTO sales_monthly_host AS r
+    SELECT m.agency_id, date_trunc('month', m.sold_at AT TIME ZONE a.time_zone)::date, m.influencer_id, m.currency,
+           sum(sign), sum(sign * quantity), sum(sign * gross), sum(sign * refunded_amount),
+           sum(sign * gross * commission_percent), sum(sign * refunded_amount * commission_percent)
+    FROM (SELECT *, 1 AS sign FROM new_rows WHERE status <> 'cancelled'
+          UNION ALL SELECT *, -1 AS sign FROM old_rows WHERE status <> 'cancelled') AS m JOIN agencies a ON a.id = m.agency_id
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (agency_id, month, influencer_id, currency) DO UPDATE SET
+        orders = r.orders + EXCLUDED.orders,
+        units = r.units + EXCLUDED.units,
+        gross = r.gross + EXCLUDED.gross,
+        refunded = r.refunded + EXCLUDED.refunded,
+        gross_commission = r.gross_commission + EXCLUDED.gross_commission,
+        refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission;
     END IF;
     RETURN NULL;
 END;

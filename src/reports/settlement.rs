@@ -90,18 +90,44 @@ pub async fn run(
          FROM sales WHERE agency_id = $1 AND sold_at >= $2 AND sold_at < $3 AND $5 <= $6 AND status <> 'cancelled' \
          GROUP BY 1, 2, 3"
     };
+    let daily_split = "SELECT d.influencer_id, d.currency, d.net, d.commission_basis, \
+                c.agency_share_percent AS share, c.id IS NULL AS missing \
+         FROM days d LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = d.influencer_id \
+              AND c.valid_from <= d.day AND (c.valid_until IS NULL OR d.day <= c.valid_until)";
+    let split = if agency_zone {
+        // Hosts whose whole month one contract covers (or none touches) read the monthly
+        // rollup; the others are split day by day.
+        format!(
+            "terms AS ( \
+                SELECT influencer_id, count(*) AS n, \
+                       bool_or(valid_from <= $5 AND (valid_until IS NULL OR valid_until >= $6 - 1)) AS whole \
+                FROM contracts WHERE agency_id = $1 AND valid_from < $6 AND (valid_until IS NULL OR valid_until >= $5) \
+                GROUP BY 1), \
+             uniform AS ( \
+                SELECT m.influencer_id, m.currency, m.gross - m.refunded AS net, \
+                       m.gross_commission - m.refunded_commission AS commission_basis, \
+                       c.agency_share_percent AS share, c.id IS NULL AS missing \
+                FROM sales_monthly_host m \
+                LEFT JOIN terms t ON t.influencer_id = m.influencer_id \
+                LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = m.influencer_id \
+                     AND c.valid_from <= $5 AND (c.valid_until IS NULL OR c.valid_until >= $6 - 1) \
+                WHERE m.agency_id = $1 AND m.month = $5 AND (m.orders <> 0 OR m.gross <> 0) \
+                  AND (t.influencer_id IS NULL OR (t.n = 1 AND t.whole))), \
+             days AS ({per_day} AND influencer_id NOT IN (SELECT influencer_id FROM uniform)), \
+             parts AS (SELECT * FROM uniform UNION ALL {daily_split})"
+        )
+    } else {
+        format!("days AS ({per_day}), parts AS ({daily_split})")
+    };
     let sql = format!(
-        "WITH days AS ({per_day}) \
-         SELECT d.influencer_id, i.stage_name, trim(d.currency) AS currency, sum(d.net) AS net, \
-                sum(d.commission_basis) AS commission_basis, \
-                coalesce(sum(d.commission_basis * c.agency_share_percent), 0) AS agency_basis, \
-                bool_or(c.id IS NULL) AS contract_missing \
-         FROM days d \
-         JOIN influencers i ON i.agency_id = $1 AND i.id = d.influencer_id \
-         LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = d.influencer_id \
-              AND c.valid_from <= d.day AND (c.valid_until IS NULL OR d.day <= c.valid_until) \
-         GROUP BY d.influencer_id, i.stage_name, d.currency \
-         ORDER BY d.influencer_id, d.currency"
+        "WITH {split} \
+         SELECT p.influencer_id, i.stage_name, trim(p.currency) AS currency, sum(p.net) AS net, \
+                sum(p.commission_basis) AS commission_basis, \
+                coalesce(sum(p.commission_basis * p.share), 0) AS agency_basis, \
+                bool_or(p.missing) AS contract_missing \
+         FROM parts p JOIN influencers i ON i.agency_id = $1 AND i.id = p.influencer_id \
+         GROUP BY p.influencer_id, i.stage_name, p.currency \
+         ORDER BY p.influencer_id, p.currency"
     );
     let rows: Vec<HostFigures> = diesel::sql_query(sql)
         .bind::<SqlUuid, _>(agency_id)

@@ -711,6 +711,9 @@ async fn rollups_equal_the_ledger_after_inserts_refunds_cancellations_and_import
         "WITH raw AS (SELECT s.agency_id, (s.sold_at AT TIME ZONE a.time_zone)::date AS day, s.influencer_id, s.currency, count(*) AS orders, sum(s.quantity) AS units, sum(s.gross) AS gross, sum(s.refunded_amount) AS refunded, sum(s.gross * s.commission_percent) AS gc, sum(s.refunded_amount * s.commission_percent) AS rc FROM sales s JOIN agencies a ON a.id = s.agency_id WHERE s.status <> 'cancelled' GROUP BY 1, 2, 3, 4), \
               roll AS (SELECT agency_id, day, influencer_id, currency, orders, units, gross, refunded, gross_commission, refunded_commission FROM sales_daily_host WHERE orders <> 0 OR gross <> 0) \
          SELECT count(*) AS n FROM ((TABLE raw EXCEPT TABLE roll) UNION ALL (TABLE roll EXCEPT TABLE raw)) d",
+        "WITH raw AS (SELECT s.agency_id, date_trunc('month', s.sold_at AT TIME ZONE a.time_zone)::date AS month, s.influencer_id, s.currency, count(*) AS orders, sum(s.quantity) AS units, sum(s.gross) AS gross, sum(s.refunded_amount) AS refunded, sum(s.gross * s.commission_percent) AS gc, sum(s.refunded_amount * s.commission_percent) AS rc FROM sales s JOIN agencies a ON a.id = s.agency_id WHERE s.status <> 'cancelled' GROUP BY 1, 2, 3, 4), \
+              roll AS (SELECT agency_id, month, influencer_id, currency, orders, units, gross, refunded, gross_commission, refunded_commission FROM sales_monthly_host WHERE orders <> 0 OR gross <> 0) \
+         SELECT count(*) AS n FROM ((TABLE raw EXCEPT TABLE roll) UNION ALL (TABLE roll EXCEPT TABLE raw)) d",
     ];
     for sql in checks {
         let result: Mismatches = diesel::sql_query(sql).get_result(&mut conn).await.unwrap();
