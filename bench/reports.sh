@@ -120,7 +120,7 @@ VACUUM ANALYZE;
 SQL
 end=$(date +%s)
 count() { psql -At -d "$DATABASE_URL" -c "SELECT count(*) FROM $1"; }
-echo "loaded in $((end - start)) s: $(count sales) lines; rollup rows: $(count sales_daily_platform) platform-day, \
+echo "loaded (or rollups rebuilt) in $((end - start)) s: $(count sales) lines; rollup rows: $(count sales_daily_platform) platform-day, \
 $(count sales_daily_host) host-day, $(count sales_rollup_platform) platform-hour, $(count sales_rollup_host) host-hour"
 
 MCN_ADDR="127.0.0.1:$port" MCN__LOG__LEVEL=warn MCN__SERVER__WORKERS=2 target/release/mcn serve &

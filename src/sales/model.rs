@@ -125,8 +125,13 @@ pub async fn find_lines(
         return Ok(Vec::new());
     }
     let ids: Vec<&str> = keys.iter().map(|(_, id)| id.as_str()).collect();
+    let mut platforms: Vec<Platform> = keys.iter().map(|(p, _)| *p).collect();
+    platforms.sort();
+    platforms.dedup();
+    // Both columns constrained, so the (agency, platform, order id) unique index answers.
     let rows: Vec<Sale> = sales::table
         .filter(sales::agency_id.eq(agency_id))
+        .filter(sales::platform.eq_any(&platforms))
         .filter(sales::external_order_id.eq_any(&ids))
         .select(Sale::as_select())
         .for_update()
