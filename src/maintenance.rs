@@ -10,8 +10,11 @@ use crate::db::DbPool;
 const INTERVAL: Duration = Duration::from_secs(600);
 
 /// Deletes refresh tokens expired for a day (too old to be refreshed, or to tell a reuse from
-/// an expiry) and failed-login counters whose window ended a day ago. Answers (tokens, counters).
-pub async fn purge_expired(conn: &mut AsyncPgConnection) -> diesel::QueryResult<(usize, usize)> {
+/// an expiry), failed-login counters whose window ended a day ago, and idempotency keys older
+/// than 48 hours (they are honoured for at least 24). Answers (tokens, counters, keys).
+pub async fn purge_expired(
+    conn: &mut AsyncPgConnection,
+) -> diesel::QueryResult<(usize, usize, usize)> {
     let tokens =
         diesel::sql_query("DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'")
             .execute(conn)
@@ -21,7 +24,12 @@ pub async fn purge_expired(conn: &mut AsyncPgConnection) -> diesel::QueryResult<
     )
     .execute(conn)
     .await?;
-    Ok((tokens, counters))
+    let keys = diesel::sql_query(
+        "DELETE FROM idempotency_keys WHERE started_at < now() - interval '48 hours'",
+    )
+    .execute(conn)
+    .await?;
+    Ok((tokens, counters, keys))
 }
 
 /// Runs [`purge_expired`] every ten minutes until the process ends; failures are logged and
@@ -36,8 +44,10 @@ pub fn spawn_sweeper(pool: DbPool) {
                 Err(err) => Err(err.to_string()),
             };
             match outcome {
-                Ok((0, 0)) => {}
-                Ok((tokens, counters)) => tracing::info!(tokens, counters, "purged expired rows"),
+                Ok((0, 0, 0)) => {}
+                Ok((tokens, counters, keys)) => {
+                    tracing::info!(tokens, counters, keys, "purged expired rows")
+                }
                 Err(error) => tracing::warn!(%error, "housekeeping failed"),
             }
         }

@@ -445,7 +445,7 @@ async fn housekeeping_forgets_long_expired_tokens_and_counters_only() {
     // Nothing is old enough yet.
     assert_eq!(
         mcn::maintenance::purge_expired(&mut conn).await.unwrap(),
-        (0, 0)
+        (0, 0, 0)
     );
     diesel::sql_query("UPDATE refresh_tokens SET expires_at = now() - interval '2 days', created_at = now() - interval '32 days'")
         .execute(&mut conn)
@@ -455,7 +455,16 @@ async fn housekeeping_forgets_long_expired_tokens_and_counters_only() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let (tokens, counters) = mcn::maintenance::purge_expired(&mut conn).await.unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO idempotency_keys (agency_id, user_id, key, fingerprint, started_at) VALUES \
+         ('{}', '{}', 'old', '\\x00', now() - interval '3 days'), ('{}', '{}', 'fresh', '\\x00', now())",
+        owner.agency_id, owner.user_id, owner.agency_id, owner.user_id
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (tokens, counters, keys) = mcn::maintenance::purge_expired(&mut conn).await.unwrap();
+    assert_eq!(keys, 1, "only the key older than 48 hours");
     assert_eq!(tokens, 1);
     assert_eq!(counters, 2, "the account and the address counter");
 }
