@@ -2,7 +2,7 @@
 //! /v1/auth/signup` and by `mcn create-agency`.
 
 use chrono::Utc;
-use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::model::{self as agencies, Agency};
@@ -122,6 +122,18 @@ pub async fn create_agency_with_owner(
         updated_at: now,
     };
     let owner_id = Uuid::now_v7();
+    // Reports and rollups compute local days in PostgreSQL: the zone must be one it knows too.
+    let known: Result<usize, _> = diesel::sql_query("SELECT now() AT TIME ZONE $1")
+        .bind::<diesel::sql_types::Text, _>(&agency.time_zone)
+        .execute(conn)
+        .await;
+    if known.is_err() {
+        return Err(AppError::validation(vec![FieldError::new(
+            "time_zone",
+            "invalid_time_zone",
+            "not a time zone the database knows",
+        )]));
+    }
     let result = conn
         .transaction(async |conn| {
             agencies::insert(conn, &agency).await?;
