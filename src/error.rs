@@ -356,6 +356,23 @@ impl From<crate::db::PoolError> for AppError {
     }
 }
 
+/// `error` as 409 `code` when the database refused it as `kind` (a unique or exclusion
+/// violation), and the usual mapping otherwise: the one place handlers name their conflicts.
+pub fn conflict_on(
+    error: diesel::result::Error,
+    kind: DatabaseErrorKind,
+    code: &'static str,
+    detail: &str,
+) -> AppError {
+    match &error {
+        diesel::result::Error::DatabaseError(found, _) if *found == kind => AppError::Conflict {
+            code,
+            detail: detail.to_owned(),
+        },
+        _ => error.into(),
+    }
+}
+
 /// Extractor configurations that turn actix's plain-text rejections into `AppError`s.
 pub fn extractor_configs(
     json_limit: usize,

@@ -9,6 +9,7 @@ use super::model::{self as agencies, Agency};
 use crate::audit::model::{AuditContext, Changes, REDACTED};
 use crate::auth::password::{self, Passwords};
 use crate::auth::roles::Role;
+use crate::domain::check_text;
 use crate::error::{AppError, FieldError};
 use crate::staff::email::Email;
 use crate::staff::model::{self as users, NewUser, User};
@@ -33,20 +34,6 @@ struct CheckedAgency {
     time_zone: String,
 }
 
-/// Trims and bounds a free-text name: 1..=`max` characters after trimming.
-pub fn check_name(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let trimmed = value.trim();
-    let length = trimmed.chars().count();
-    if length == 0 || length > max || trimmed.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "invalid_length",
-            format!("{field} needs 1 to {max} characters"),
-        ));
-    }
-    Ok(trimmed.to_owned())
-}
-
 /// Checks an IANA time zone name.
 pub fn check_time_zone(field: &str, value: &str) -> Result<String, FieldError> {
     value
@@ -57,7 +44,7 @@ pub fn check_time_zone(field: &str, value: &str) -> Result<String, FieldError> {
 
 fn check(input: &NewAgency) -> Result<CheckedAgency, AppError> {
     let mut errors = Vec::new();
-    let name = check_name("agency_name", &input.agency_name, 200)
+    let name = check_text("agency_name", &input.agency_name, 1, 200)
         .map_err(|e| errors.push(e))
         .ok();
     let email = Email::parse("email", &input.email)
@@ -67,7 +54,7 @@ fn check(input: &NewAgency) -> Result<CheckedAgency, AppError> {
         errors.push(error);
     }
     let display_name = match &input.display_name {
-        Some(value) => check_name("display_name", value, 200)
+        Some(value) => check_text("display_name", value, 1, 200)
             .map_err(|e| errors.push(e))
             .ok(),
         None => email

@@ -42,3 +42,29 @@ pub fn check_text(
     }
     Ok(trimmed.to_owned())
 }
+
+/// An http(s) URL as given by a client (trimmed, at most 2000 characters, no spaces).
+pub fn check_url(field: &str, url: &str) -> Result<String, crate::error::FieldError> {
+    let url = url.trim();
+    if (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2000
+        && !url.contains(char::is_whitespace)
+    {
+        Ok(url.to_owned())
+    } else {
+        Err(crate::error::FieldError::new(
+            field,
+            "invalid_url",
+            "an http(s) URL",
+        ))
+    }
+}
+
+/// A case-insensitive "contains" pattern for ILIKE, with `%`, `_` and `\` taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::DatabaseErrorKind;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use super::handlers::load;
 use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::decimal::parse_decimal_string;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::schema::contracts;
 use crate::startup::AppState;
 
@@ -137,15 +137,13 @@ pub async fn create_contract(
             .values(&row)
             .execute(conn)
             .await
-            .map_err(|err| match err {
-                DieselError::DatabaseError(DatabaseErrorKind::ExclusionViolation, _) => {
-                    AppError::Conflict {
-                        code: "contract_overlap",
-                        detail: "The host already has a contract for part of this period."
-                            .to_owned(),
-                    }
-                }
-                other => other.into(),
+            .map_err(|err| {
+                conflict_on(
+                    err,
+                    DatabaseErrorKind::ExclusionViolation,
+                    "contract_overlap",
+                    "The host already has a contract for part of this period.",
+                )
             })?;
         let changes = Changes::new()
             .value("valid_from", row.valid_from)

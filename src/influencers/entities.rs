@@ -16,7 +16,7 @@ use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::credit_code::CreditCode;
 use crate::domain::enums::{EntityStatus, EntityType};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::schema::legal_entities;
 use crate::startup::AppState;
@@ -91,14 +91,12 @@ fn invalid_credit_code() -> AppError {
 }
 
 fn map_entity_error(error: DieselError) -> AppError {
-    match &error {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
-            code: "credit_code_taken",
-            detail: "A legal entity with this credit code is already registered in the agency."
-                .to_owned(),
-        },
-        _ => error.into(),
-    }
+    conflict_on(
+        error,
+        DatabaseErrorKind::UniqueViolation,
+        "credit_code_taken",
+        "A legal entity with this credit code is already registered in the agency.",
+    )
 }
 
 /// The host's legal entities.

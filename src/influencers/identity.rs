@@ -23,7 +23,7 @@ use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::enums::{DocumentType, InfluencerKind, VerificationState};
 use crate::domain::resident_id::ResidentId;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::schema::{guardian_consents, identities};
 use crate::startup::AppState;
 
@@ -328,13 +328,12 @@ pub async fn put_identity(
 }
 
 fn map_identity_error(error: DieselError) -> AppError {
-    match error {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
-            code: "identity_already_registered",
-            detail: "This person is already registered as another host of the agency.".to_owned(),
-        },
-        other => other.into(),
-    }
+    conflict_on(
+        error,
+        DatabaseErrorKind::UniqueViolation,
+        "identity_already_registered",
+        "This person is already registered as another host of the agency.",
+    )
 }
 
 /// The host's identity, masked.
@@ -373,10 +372,7 @@ async fn review(
     let mut conn = state.conn().await?;
     load(&mut conn, caller, id).await?;
     conn.transaction(async |conn| {
-        let current = match find(conn, caller.agency_id, id).await? {
-            Some(_) => find_for_update(conn, caller.agency_id, id).await?,
-            None => return Err(AppError::NotFound),
-        };
+        let current = find_for_update(conn, caller.agency_id, id).await?;
         let allowed_from: &[VerificationState] = match decision {
             VerificationState::Verified => &[VerificationState::Pending],
             _ => &[VerificationState::Pending, VerificationState::Verified],

@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform};
+use crate::domain::like_pattern;
 use crate::schema::{influencers, platform_accounts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -65,15 +66,6 @@ pub struct InfluencerFilter {
     pub platform: Option<Platform>,
     /// Part of the stage name, case-insensitive.
     pub q: Option<String>,
-}
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern.
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 pub async fn list(

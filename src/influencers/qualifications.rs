@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::DatabaseErrorKind;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,7 +14,7 @@ use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::enums::RegulatedField;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::schema::qualifications;
 use crate::startup::AppState;
 
@@ -133,14 +133,13 @@ pub async fn create_qualification(
             .values(&row)
             .execute(conn)
             .await
-            .map_err(|err| match err {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                    AppError::Conflict {
-                        code: "qualification_exists",
-                        detail: "This certificate is already recorded for the host.".to_owned(),
-                    }
-                }
-                other => other.into(),
+            .map_err(|err| {
+                conflict_on(
+                    err,
+                    DatabaseErrorKind::UniqueViolation,
+                    "qualification_exists",
+                    "This certificate is already recorded for the host.",
+                )
             })?;
         let changes = Changes::new()
             .value("field", row.field)

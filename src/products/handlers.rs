@@ -17,11 +17,11 @@ use super::model::{self as products, Product, ProductChanges, ProductFilter, Pro
 use crate::agencies::{model as agencies, today_for};
 use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
-use crate::domain::check_text;
 use crate::domain::decimal::parse_decimal_string;
 use crate::domain::enums::SessionState;
 use crate::domain::money::{parse_amount, parse_currency};
-use crate::error::{AppError, FieldError, Problem};
+use crate::domain::{check_text, check_url};
+use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::influencers::dto::ReasonRequest;
 use crate::pagination::{Page, PageRequest};
@@ -38,13 +38,12 @@ fn respond(status: StatusCode, product: Product) -> HttpResponse {
 }
 
 fn sku_taken(error: DieselError) -> AppError {
-    match error {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
-            code: "sku_taken",
-            detail: "A product with this SKU already exists in the agency.".to_owned(),
-        },
-        other => other.into(),
-    }
+    conflict_on(
+        error,
+        DatabaseErrorKind::UniqueViolation,
+        "sku_taken",
+        "A product with this SKU already exists in the agency.",
+    )
 }
 
 fn check_sku(sku: &str) -> Result<String, FieldError> {
@@ -543,19 +542,12 @@ pub async fn create_test(
     let evidence_url = body
         .evidence_url
         .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty());
-    if let Some(url) = evidence_url
-        && (!(url.starts_with("https://") || url.starts_with("http://"))
-            || url.len() > 2000
-            || url.contains(char::is_whitespace))
-    {
-        errors.push(FieldError::new(
-            "evidence_url",
-            "invalid_url",
-            "an http(s) URL",
-        ));
-    }
+        .filter(|u| !u.trim().is_empty())
+        .and_then(|u| {
+            check_url("evidence_url", u)
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
@@ -567,7 +559,7 @@ pub async fn create_test(
         tested_on: body.tested_on,
         result: body.result,
         notes,
-        evidence_url: evidence_url.map(str::to_owned),
+        evidence_url,
         recorded_by: caller.user_id,
         created_at: Utc::now(),
     };

@@ -88,11 +88,7 @@ pub async fn list(
         .limit(limit)
         .into_boxed();
     if let Some(q) = &filter.q {
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = crate::domain::like_pattern(q);
         query = query.filter(
             products::name
                 .ilike(pattern.clone())

@@ -119,13 +119,7 @@ async fn gmv_query(
     state: &AppState,
     caller: &Caller,
     params: &GmvParams,
-) -> Result<
-    (
-        GmvQuery,
-        diesel_async::pooled_connection::deadpool::Object<diesel_async::AsyncPgConnection>,
-    ),
-    AppError,
-> {
+) -> Result<(GmvQuery, crate::db::DbConn), AppError> {
     let mut errors = Vec::new();
     let from = parse_date("from", params.from.as_deref(), &mut errors);
     let to = parse_date("to", params.to.as_deref(), &mut errors);

@@ -19,11 +19,11 @@ use crate::agencies::model as agencies;
 use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::compliance::rules::{Violation, blocks_scheduling};
-use crate::domain::check_text;
 use crate::domain::currency::Currency;
 use crate::domain::enums::SessionState;
 use crate::domain::money::parse_amount;
-use crate::error::{AppError, FieldError, Problem, serde_error};
+use crate::domain::{check_text, check_url};
+use crate::error::{AppError, FieldError, Problem, conflict_on, serde_error};
 use crate::etag::{IfMatch, etag};
 use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
 use crate::influencers::dto::is_language_tag;
@@ -54,15 +54,12 @@ pub fn invalid_transition(state: SessionState, action: &str) -> AppError {
 }
 
 pub fn map_session_error(error: DieselError) -> AppError {
-    match &error {
-        DieselError::DatabaseError(DatabaseErrorKind::ExclusionViolation, _) => {
-            AppError::Conflict {
-                code: "session_overlap",
-                detail: "The host already has a session at that time.".to_owned(),
-            }
-        }
-        _ => error.into(),
-    }
+    conflict_on(
+        error,
+        DatabaseErrorKind::ExclusionViolation,
+        "session_overlap",
+        "The host already has a session at that time.",
+    )
 }
 
 /// The agency's time zone and the product-test validity the rules use.
@@ -121,19 +118,6 @@ fn check_venue(venue: &Venue, errors: &mut Vec<FieldError>) -> Option<Venue> {
         city,
         ..venue.clone()
     })
-}
-
-fn check_url(field: &str, url: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let url = url.trim();
-    if (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 2000
-        && !url.contains(char::is_whitespace)
-    {
-        Some(url.to_owned())
-    } else {
-        errors.push(FieldError::new(field, "invalid_url", "an http(s) URL"));
-        None
-    }
 }
 
 /// Checks lineup items against the catalogue: known products, each once, prices in their
@@ -334,7 +318,7 @@ pub async fn create_session(
     let replay_url = body
         .replay_url
         .as_deref()
-        .and_then(|u| check_url("replay_url", u, &mut errors));
+        .and_then(|u| check_url("replay_url", u).map_err(|e| errors.push(e)).ok());
     let lineup = check_lineup(
         &mut conn,
         caller.agency_id,
@@ -561,7 +545,7 @@ pub async fn update_session(
                 .map(|v| v.as_ref().and_then(|v| check_venue(v, &mut errors)));
             let replay_url = body.replay_url.as_ref().map(|u| {
                 u.as_deref()
-                    .and_then(|u| check_url("replay_url", u, &mut errors))
+                    .and_then(|u| check_url("replay_url", u).map_err(|e| errors.push(e)).ok())
             });
             if let Some(account) = body.platform_account_id
                 && !account_belongs_to(conn, caller.agency_id, account, current.influencer_id)

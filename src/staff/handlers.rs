@@ -9,11 +9,12 @@ use uuid::Uuid;
 use super::dto::{CreateUserRequest, UpdateUserRequest, UserListQuery, UserView};
 use super::email::Email;
 use super::model::{self as users, NewUser, User, UserChanges, UserFilter};
-use crate::agencies::signup::{check_name, email_taken};
+use crate::agencies::signup::email_taken;
 use crate::audit::model::{Changes, REDACTED};
 use crate::auth::model::{self as tokens_db, Revoke};
 use crate::auth::password::check_new_password;
 use crate::auth::{Caller, Capability, Role};
+use crate::domain::check_text;
 use crate::error::{AppError, FieldError, Problem};
 use crate::etag::{IfMatch, etag};
 use crate::pagination::{Page, PageRequest};
@@ -124,7 +125,7 @@ pub async fn create_user(
     let email = Email::parse("email", &body.email)
         .map_err(|e| errors.push(e))
         .ok();
-    let display_name = check_name("display_name", &body.display_name, 200)
+    let display_name = check_text("display_name", &body.display_name, 1, 200)
         .map_err(|e| errors.push(e))
         .ok();
     if let Err(error) = check_new_password("password", &body.password) {
@@ -237,7 +238,7 @@ pub async fn update_user(
     let display_name = body
         .display_name
         .as_deref()
-        .map(|name| check_name("display_name", name, 200))
+        .map(|name| check_text("display_name", name, 1, 200))
         .transpose()
         .map_err(|e| errors.push(e))
         .ok()
