@@ -14,7 +14,7 @@
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:tt),+ $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(
