@@ -4,14 +4,42 @@
 //!   problem+json 405 with an `Allow` header instead of actix's bare answer;
 //! - static segments are registered before parameters at the same depth (`/v1/sales/imports`
 //!   before `/v1/sales/{id}`), whatever order areas add them in;
-//! - the mounted (method, path) pairs can be listed and checked against the OpenAPI document.
+//! - a handler is named once: [`routes!`](crate::routes) reads its method and path from its
+//!   `#[utoipa::path]` annotation and keeps its operation for the OpenAPI document, so the
+//!   route table and the document cannot disagree.
 
 use std::collections::BTreeMap;
 
 use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, Resource, Responder, web};
 
+use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::{RefOr, schema::Schema};
+
 use crate::error::AppError;
+
+/// Mounts handlers annotated with `#[utoipa::path]`, each named once:
+///
+/// ```ignore
+/// routes!(routes; handlers::list_influencers, handlers::create_influencer);
+/// ```
+///
+/// The method and path come from the annotation, and so does the operation in the document.
+#[macro_export]
+macro_rules! routes {
+    ($routes:expr; $($module:ident :: $handler:ident),+ $(,)?) => {
+        ::pastey::paste! {
+            $routes $(.documented::<$module::[<__path_ $handler>], _, _>($module::$handler))+
+        }
+    };
+}
+
+/// One documented operation: where it is served and what the annotation says of it.
+pub struct Documented {
+    pub method: HttpMethod,
+    pub path: String,
+    pub operation: Operation,
+}
 
 struct Entry {
     resource: Resource,
@@ -22,6 +50,8 @@ struct Entry {
 #[derive(Default)]
 pub struct Routes {
     entries: BTreeMap<String, Entry>,
+    documented: Vec<Documented>,
+    schemas: Vec<(String, RefOr<Schema>)>,
 }
 
 impl Routes {
@@ -52,6 +82,39 @@ impl Routes {
             },
         );
         self
+    }
+
+    /// Adds `handler` at the method and path of its annotation `P` (the `__path_` type
+    /// `#[utoipa::path]` generates) and keeps its operation and schemas for the document.
+    /// Called through [`routes!`](crate::routes).
+    pub fn documented<P, F, Args>(&mut self, handler: F) -> &mut Self
+    where
+        P: utoipa::Path + utoipa::__dev::SchemaReferences,
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let path = P::path();
+        for method in P::methods() {
+            self.add(actix_method(&method), &path, handler.clone());
+            self.documented.push(Documented {
+                method,
+                path: path.clone(),
+                operation: P::operation(),
+            });
+        }
+        P::schemas(&mut self.schemas);
+        self
+    }
+
+    /// The documented operations, in the order they were added.
+    pub fn documented_operations(&self) -> &[Documented] {
+        &self.documented
+    }
+
+    /// The schemas the documented operations refer to (with repeats).
+    pub fn schemas(&self) -> &[(String, RefOr<Schema>)] {
+        &self.schemas
     }
 
     pub fn get<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
@@ -125,5 +188,18 @@ impl Routes {
                 })),
             );
         }
+    }
+}
+
+fn actix_method(method: &HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Trace => Method::TRACE,
     }
 }

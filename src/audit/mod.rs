@@ -7,5 +7,7 @@ pub mod model;
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
-    routes.get("/v1/audit-events", handlers::list_audit_events);
+    crate::routes!(routes;
+        handlers::list_audit_events,
+    );
 }

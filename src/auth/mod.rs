@@ -49,10 +49,11 @@ impl AuthServices {
 }
 
 pub fn routes(routes: &mut Routes) {
-    routes
-        .post("/v1/auth/signup", handlers::signup)
-        .post("/v1/auth/login", handlers::login)
-        .post("/v1/auth/refresh", handlers::refresh)
-        .post("/v1/auth/logout", handlers::logout)
-        .get("/v1/me", handlers::me);
+    crate::routes!(routes;
+        handlers::signup,
+        handlers::login,
+        handlers::refresh,
+        handlers::logout,
+        handlers::me,
+    );
 }

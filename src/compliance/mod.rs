@@ -9,7 +9,8 @@ pub mod snapshot;
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
-    routes
-        .get("/v1/influencers/{id}/compliance", handlers::host_compliance)
-        .get("/v1/compliance/issues", handlers::compliance_issues);
+    crate::routes!(routes;
+        handlers::host_compliance,
+        handlers::compliance_issues,
+    );
 }

@@ -10,8 +10,9 @@ pub mod settlement;
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
-    routes
-        .get("/v1/reports/gmv", handlers::gmv_report)
-        .get("/v1/reports/gmv.svg", handlers::gmv_chart)
-        .get("/v1/reports/settlements", handlers::settlement_report);
+    crate::routes!(routes;
+        handlers::gmv_report,
+        handlers::gmv_chart,
+        handlers::settlement_report,
+    );
 }

@@ -12,12 +12,13 @@ pub mod validate;
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
-    routes
-        .get("/v1/sales", handlers::list_sales)
-        .post("/v1/sales", handlers::create_sale)
-        .get("/v1/sales/imports", imports::list_imports)
-        .post("/v1/sales/imports", imports::import_sales)
-        .get("/v1/sales/imports/{id}", imports::get_import)
-        .get("/v1/sales/{id}", handlers::get_sale)
-        .post("/v1/sales/{id}/refunds", handlers::refund_sale);
+    crate::routes!(routes;
+        handlers::list_sales,
+        handlers::create_sale,
+        imports::list_imports,
+        imports::import_sales,
+        imports::get_import,
+        handlers::get_sale,
+        handlers::refund_sale,
+    );
 }

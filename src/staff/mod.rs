@@ -8,10 +8,11 @@ pub mod model;
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
-    routes
-        .get("/v1/users", handlers::list_users)
-        .post("/v1/users", handlers::create_user)
-        .get("/v1/users/{id}", handlers::get_user)
-        .patch("/v1/users/{id}", handlers::update_user)
-        .delete("/v1/users/{id}", handlers::deactivate_user);
+    crate::routes!(routes;
+        handlers::list_users,
+        handlers::create_user,
+        handlers::get_user,
+        handlers::update_user,
+        handlers::deactivate_user,
+    );
 }

@@ -5,12 +5,13 @@ pub mod handlers;
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
-    routes
-        .get("/healthz", handlers::healthz)
-        .get("/readyz", handlers::readyz)
-        .get("/metrics", handlers::metrics)
-        .get("/openapi.json", handlers::openapi_json)
-        .get("/docs", handlers::docs);
+    crate::routes!(routes;
+        handlers::healthz,
+        handlers::readyz,
+        handlers::metrics,
+        handlers::openapi_json,
+        handlers::docs,
+    );
 }
 
 /// The path of the docs page's static files (Swagger UI), mounted beside the route table: they
