@@ -16,6 +16,7 @@ pub mod error;
 pub mod etag;
 pub mod idempotency;
 pub mod influencers;
+pub mod json;
 pub mod maintenance;
 pub mod openapi;
 pub mod pagination;

@@ -255,14 +255,17 @@ fn complete(method: &HttpMethod, path: &str, operation: &mut Operation) {
             && *method == HttpMethod::Post
             && let RefOr::T(created) = response
         {
-            created.headers.entry("Location".to_owned()).or_insert_with(|| {
-                RefOr::T(
-                    HeaderBuilder::new()
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                        .description(Some("Where the new object can be read."))
-                        .build(),
-                )
-            });
+            created
+                .headers
+                .entry("Location".to_owned())
+                .or_insert_with(|| {
+                    RefOr::T(
+                        HeaderBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                            .description(Some("Where the new object can be read."))
+                            .build(),
+                    )
+                });
         }
     }
     for status in implied_statuses(path, operation) {

@@ -17,6 +17,7 @@ use crate::agencies::model as agencies;
 use crate::agencies::signup::{NewAgency, create_agency_with_owner};
 use crate::audit::model::{AuditContext, Changes};
 use crate::error::{AppError, Problem};
+use crate::json::Json;
 use crate::staff::dto::UserView;
 use crate::staff::model::{self as users, User};
 use crate::startup::AppState;
@@ -38,7 +39,7 @@ use crate::telemetry::RequestId;
 pub async fn signup(
     state: web::Data<AppState>,
     request_id: RequestId,
-    body: web::Json<SignupRequest>,
+    body: Json<SignupRequest>,
 ) -> Result<HttpResponse, AppError> {
     if !state.settings.server.signup_enabled {
         return Err(AppError::Forbidden {
@@ -175,7 +176,7 @@ pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     request_id: RequestId,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let LoginRequest { email, password } = body.into_inner();
     let auth = &state.auth;
@@ -246,7 +247,7 @@ fn invalid_refresh_token() -> AppError {
 pub async fn refresh(
     state: web::Data<AppState>,
     request_id: RequestId,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (agency_id, hash) =
         parse_refresh_token(body.refresh_token.trim()).ok_or_else(invalid_refresh_token)?;
@@ -309,7 +310,7 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     request_id: RequestId,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let Some((agency_id, hash)) = parse_refresh_token(body.refresh_token.trim()) else {
         return Ok(HttpResponse::NoContent().finish());

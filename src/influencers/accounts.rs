@@ -16,6 +16,7 @@ use crate::domain::check_text;
 use crate::domain::enums::{AccountStatus, Platform};
 use crate::error::{AppError, Problem};
 use crate::etag::{IfMatch, etag};
+use crate::json::Json;
 use crate::schema::platform_accounts;
 use crate::startup::AppState;
 
@@ -158,7 +159,7 @@ pub async fn create_account(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<PlatformAccountRequest>,
+    body: Json<PlatformAccountRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
@@ -244,7 +245,7 @@ pub async fn update_account(
     caller: Caller,
     if_match: IfMatch,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<PlatformAccountPatch>,
+    body: Json<PlatformAccountPatch>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let (id, account_id) = path.into_inner();

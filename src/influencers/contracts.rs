@@ -16,6 +16,7 @@ use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::decimal::parse_decimal_string;
 use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::json::Json;
 use crate::schema::contracts;
 use crate::startup::AppState;
 
@@ -93,7 +94,7 @@ pub async fn create_contract(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ContractRequest>,
+    body: Json<ContractRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();

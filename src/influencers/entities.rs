@@ -18,6 +18,7 @@ use crate::domain::credit_code::CreditCode;
 use crate::domain::enums::{EntityStatus, EntityType};
 use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::etag::{IfMatch, etag};
+use crate::json::Json;
 use crate::schema::legal_entities;
 use crate::startup::AppState;
 
@@ -132,7 +133,7 @@ pub async fn create_entity(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<LegalEntityRequest>,
+    body: Json<LegalEntityRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
@@ -200,7 +201,7 @@ pub async fn update_entity(
     caller: Caller,
     if_match: IfMatch,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<LegalEntityPatch>,
+    body: Json<LegalEntityPatch>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let (id, entity_id) = path.into_inner();

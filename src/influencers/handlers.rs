@@ -17,6 +17,7 @@ use crate::domain::check_text;
 use crate::domain::enums::InfluencerStatus;
 use crate::error::{AppError, FieldError, Problem};
 use crate::etag::{IfMatch, etag};
+use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::startup::AppState;
 
@@ -93,7 +94,7 @@ pub async fn list_influencers(
 pub async fn create_influencer(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateInfluencerRequest>,
+    body: Json<CreateInfluencerRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let body = body.into_inner();
@@ -186,7 +187,7 @@ pub async fn update_influencer(
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateInfluencerRequest>,
+    body: Json<UpdateInfluencerRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
@@ -298,7 +299,7 @@ pub async fn suspend_influencer(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ReasonRequest>,
+    body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Suspend)?;
     let reason = check_reason(&body.reason)?;
@@ -329,7 +330,7 @@ pub async fn reinstate_influencer(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ReasonRequest>,
+    body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Suspend)?;
     let reason = check_reason(&body.reason)?;

@@ -24,6 +24,7 @@ use crate::domain::check_text;
 use crate::domain::enums::{DocumentType, InfluencerKind, VerificationState};
 use crate::domain::resident_id::ResidentId;
 use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::json::Json;
 use crate::schema::{guardian_consents, identities};
 use crate::startup::AppState;
 
@@ -240,7 +241,7 @@ pub async fn put_identity(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<IdentityRequest>,
+    body: Json<IdentityRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
@@ -463,7 +464,7 @@ pub async fn reject_identity(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ReasonRequest>,
+    body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     let reason =
         check_text("reason", &body.reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?;
@@ -555,7 +556,7 @@ pub async fn put_guardian_consent(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<GuardianConsentRequest>,
+    body: Json<GuardianConsentRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();

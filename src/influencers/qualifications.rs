@@ -15,6 +15,7 @@ use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::enums::RegulatedField;
 use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::json::Json;
 use crate::schema::qualifications;
 use crate::startup::AppState;
 
@@ -91,7 +92,7 @@ pub async fn create_qualification(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<QualificationRequest>,
+    body: Json<QualificationRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();

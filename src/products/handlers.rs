@@ -24,6 +24,7 @@ use crate::domain::{check_text, check_url};
 use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::influencers::dto::ReasonRequest;
+use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::schema::{influencers, live_sessions, session_products};
 use crate::startup::AppState;
@@ -133,7 +134,7 @@ pub async fn list_products(
 pub async fn create_product(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateProductRequest>,
+    body: Json<CreateProductRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let body = body.into_inner();
@@ -247,7 +248,7 @@ pub async fn update_product(
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateProductRequest>,
+    body: Json<UpdateProductRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
@@ -353,7 +354,7 @@ pub async fn recall_product(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ReasonRequest>,
+    body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Verify)?;
     let id = id.into_inner();
@@ -511,7 +512,7 @@ pub async fn create_test(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ProductTestRequest>,
+    body: Json<ProductTestRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();

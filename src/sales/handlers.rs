@@ -17,6 +17,7 @@ use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
 use crate::error::{AppError, FieldError, Problem};
 use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
+use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::startup::AppState;
 
@@ -59,7 +60,7 @@ pub async fn create_sale(
     caller: Caller,
     req: HttpRequest,
     key: IdempotencyKey,
-    body: web::Json<serde_json::Value>,
+    body: Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let raw = body.into_inner();
@@ -235,7 +236,7 @@ pub async fn refund_sale(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<RefundRequest>,
+    body: Json<RefundRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();

@@ -27,6 +27,7 @@ use crate::error::{AppError, FieldError, Problem, conflict_on, serde_error};
 use crate::etag::{IfMatch, etag};
 use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
 use crate::influencers::dto::is_language_tag;
+use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::products::model as products;
 use crate::schema::platform_accounts;
@@ -297,7 +298,7 @@ pub async fn create_session(
     caller: Caller,
     req: HttpRequest,
     key: IdempotencyKey,
-    body: web::Json<serde_json::Value>,
+    body: Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let raw = body.into_inner();
@@ -500,7 +501,7 @@ pub async fn update_session(
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateSessionRequest>,
+    body: Json<UpdateSessionRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
@@ -646,7 +647,7 @@ pub async fn put_lineup(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<LineupRequest>,
+    body: Json<LineupRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();

@@ -17,6 +17,7 @@ use crate::compliance::rules::ready_to_start;
 use crate::domain::check_text;
 use crate::domain::enums::SessionState;
 use crate::error::{AppError, FieldError, Problem};
+use crate::json::Json;
 use crate::startup::AppState;
 
 /// Takes a scheduled session live, if no violation of any stage remains.
@@ -172,7 +173,7 @@ pub async fn cancel_session(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: Option<web::Json<CancelRequest>>,
+    body: Option<Json<CancelRequest>>,
 ) -> Result<HttpResponse, AppError> {
     let reason = match body.and_then(|b| b.into_inner().reason) {
         Some(reason) => Some(
@@ -208,7 +209,7 @@ pub async fn review_session(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewRequest>,
+    body: Json<ReviewRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Verify)?;
     let id = id.into_inner();

@@ -17,6 +17,7 @@ use crate::auth::{Caller, Capability, Role};
 use crate::domain::check_text;
 use crate::error::{AppError, FieldError, Problem};
 use crate::etag::{IfMatch, etag};
+use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::startup::AppState;
 
@@ -117,7 +118,7 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     require_manage(&caller, body.role)?;
     let body = body.into_inner();
@@ -214,7 +215,7 @@ pub async fn update_user(
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let body = body.into_inner();
