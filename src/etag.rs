@@ -1,11 +1,29 @@
 //! Optimistic concurrency: answers carry `ETag: "<version>"`, and a `PATCH` with an `If-Match`
-//! that names another version is refused with 412.
+//! that names another version is refused with 412. An `If-Match` that is not `*` or a list of
+//! entity tags ([`IF_MATCH_PATTERN`]) is 400 `invalid_if_match`.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::error::AppError;
+
+/// The grammar of `If-Match` this service reads, as the OpenAPI document declares it: `*`, or
+/// a comma-separated list of (possibly weak) entity tags of versions.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,10}"( *, *(W/)?"[0-9]{1,10}")*)$"#;
+
+fn well_formed(value: &str) -> bool {
+    value == "*"
+        || value.split(',').all(|tag| {
+            let tag = tag.trim_matches(' ');
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag.strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .is_some_and(|digits| {
+                    (1..=10).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+                })
+        })
+}
 
 /// The `ETag` header of a version.
 pub fn etag(version: i32) -> (header::HeaderName, String) {
@@ -51,9 +69,13 @@ impl FromRequest for IfMatch {
             .map(|v| v.to_str().map(str::to_owned));
         std::future::ready(match value {
             None => Ok(IfMatch(None)),
-            Some(Ok(text)) => Ok(IfMatch(Some(text))),
-            // An unreadable header can match no version.
-            Some(Err(_)) => Ok(IfMatch(Some(String::new()))),
+            Some(Ok(text)) if well_formed(&text) => Ok(IfMatch(Some(text))),
+            Some(_) => Err(AppError::BadRequest {
+                code: "invalid_if_match",
+                detail: "If-Match must be * or entity tags as ETag answers them, e.g. \"3\"."
+                    .to_owned(),
+                errors: Vec::new(),
+            }),
         })
     }
 }
@@ -72,5 +94,24 @@ mod tests {
         assert!(with("*").check(3).is_ok());
         assert!(with("\"2\"").check(3).is_err());
         assert!(with("").check(3).is_err());
+    }
+
+    #[test]
+    fn if_match_grammar() {
+        for good in ["*", "\"3\"", "W/\"3\"", "\"1\", \"3\"", "\"1\",W/\"2\""] {
+            assert!(well_formed(good), "{good}");
+        }
+        for bad in [
+            "",
+            "3",
+            "\"\"",
+            "\"x\"",
+            "null",
+            "\"3\" junk",
+            "**",
+            "\"12345678901\"",
+        ] {
+            assert!(!well_formed(bad), "{bad}");
+        }
     }
 }

@@ -21,6 +21,9 @@ use crate::schema::idempotency_keys;
 /// Seconds after which an unfinished claim is considered abandoned.
 pub const ABANDONED_AFTER_SECS: i64 = 60;
 
+/// The longest `Idempotency-Key` accepted.
+pub const KEY_MAX_LENGTH: usize = 255;
+
 /// The `Idempotency-Key` header, if sent (1 to 255 visible ASCII characters).
 #[derive(Debug, Clone, Default)]
 pub struct IdempotencyKey(pub Option<String>);
@@ -35,7 +38,7 @@ impl FromRequest for IdempotencyKey {
             None => Ok(Self(None)),
             Some(value) => match value.to_str() {
                 Ok(text)
-                    if (1..=255).contains(&text.len())
+                    if (1..=KEY_MAX_LENGTH).contains(&text.len())
                         && text.bytes().all(|b| b.is_ascii_graphic()) =>
                 {
                     Ok(Self(Some(text.to_owned())))

@@ -22,9 +22,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{Ref, Type};
+use utoipa::openapi::schema::{ArrayBuilder, Ref, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, ObjectBuilder, RefOr};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, RefOr, Required};
 
 use crate::error::{FieldError, PROBLEM_JSON, Problem};
 use crate::routing::Routes;
@@ -238,8 +238,33 @@ fn implied_statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
     statuses
 }
 
+/// The schema of the request headers the service reads, by name: declared once here, for every
+/// operation that names the header in its annotation.
+fn header_schema(name: &str) -> Option<ObjectBuilder> {
+    let string = ObjectBuilder::new().schema_type(Type::String);
+    match name {
+        "If-Match" => Some(string.pattern(Some(crate::etag::IF_MATCH_PATTERN))),
+        "Idempotency-Key" => Some(
+            string
+                .min_length(Some(1))
+                .max_length(Some(crate::idempotency::KEY_MAX_LENGTH))
+                .pattern(Some("^[!-~]+$")),
+        ),
+        _ => None,
+    }
+}
+
 /// Completes one operation as the module documentation says.
 fn complete(method: &HttpMethod, path: &str, operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter
+            && parameter.parameter_in == ParameterIn::Header
+            && let Some(schema) = header_schema(&parameter.name)
+        {
+            parameter.schema = Some(schema.into());
+            parameter.required = Required::False;
+        }
+    }
     if operation.security.is_none() {
         // Public: say so explicitly, so no client sends (or waits for) a token.
         operation.security = Some(Vec::new());
@@ -301,6 +326,18 @@ pub fn document(routes: &Routes) -> utoipa::openapi::OpenApi {
     let components = openapi.components.get_or_insert_with(Default::default);
     let schemas: BTreeMap<_, _> = routes.schemas().iter().cloned().collect();
     components.schemas.extend(schemas);
+    // `Problem` flattens its extensions; the one clients branch on is declared here.
+    if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") {
+        problem.properties.insert(
+            "violations".to_owned(),
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name("Violation"))
+                .description(Some(
+                    "Compliance refusals (`compliance_violation`): every rule the request breaks.",
+                ))
+                .into(),
+        );
+    }
     for (status, name, description) in ERRORS {
         let retry_after = matches!(*status, "429" | "503");
         components.responses.insert(

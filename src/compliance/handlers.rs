@@ -39,6 +39,7 @@ pub struct IssueQuery {
     pub code: Option<ViolationCode>,
     pub influencer_id: Option<Uuid>,
     /// Items per page, 1..=200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -29,11 +29,7 @@ pub fn check_char(first17: &[u8]) -> Option<u8> {
 impl CreditCode {
     /// Parses a code (spaces ignored, upper-cased); `None` unless format and check character hold.
     pub fn parse(raw: &str) -> Option<Self> {
-        let code: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let code: String = raw.chars().map(|c| c.to_ascii_uppercase()).collect();
         let bytes = code.as_bytes();
         if bytes.len() != 18 || !bytes.iter().all(|b| value_of(*b).is_some()) {
             return None;

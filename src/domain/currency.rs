@@ -71,7 +71,6 @@ impl Currency {
 
     /// The currency with this code (upper case), if known.
     pub fn parse(code: &str) -> Option<Self> {
-        let code = code.trim();
         CURRENCIES
             .iter()
             .find(|(c, _)| *c == code)

@@ -6,6 +6,20 @@ use serde_json::Value;
 
 use crate::error::FieldError;
 
+/// The grammar of decimal strings on the wire, as the OpenAPI document declares it.
+pub const DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?$";
+
+/// `-?digits(.digits)?`: what [`DECIMAL_PATTERN`] matches.
+pub fn is_plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && fraction.is_none_or(all_digits)
+}
+
 /// Parses a decimal sent as a JSON string, with at most `max_scale` decimal places and within
 /// `min..=max`. A JSON number is refused with `must_be_string`.
 pub fn parse_decimal_string(
@@ -16,7 +30,7 @@ pub fn parse_decimal_string(
     max: Decimal,
 ) -> Result<Decimal, FieldError> {
     let text = match value {
-        Value::String(text) => text.trim(),
+        Value::String(text) => text.as_str(),
         Value::Number(_) => {
             return Err(FieldError::new(
                 field,
@@ -32,11 +46,7 @@ pub fn parse_decimal_string(
             ));
         }
     };
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-        && text.matches('.').count() <= 1;
+    let plain = is_plain_decimal(text);
     let decimal = plain
         .then(|| text.parse::<Decimal>().ok())
         .flatten()
@@ -78,7 +88,9 @@ mod tests {
         );
         assert_eq!(percent(json!("100.01")).unwrap_err().code, "out_of_range");
         assert_eq!(percent(json!("-1")).unwrap_err().code, "out_of_range");
-        for bad in ["", "1e2", "abc", "1.2.3", " ", "NaN"] {
+        for bad in [
+            "", "1e2", "abc", "1.2.3", " ", "NaN", " 1", "1.", ".5", "-", "1-2", "+1",
+        ] {
             assert_eq!(
                 percent(json!(bad)).unwrap_err().code,
                 "invalid_decimal",

@@ -20,8 +20,9 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// Checks a free-text field's length after trimming: `min..=max` characters, no control
-/// characters except line breaks and tabs.
+/// Checks a free-text field: at most `max` characters as sent (what the OpenAPI document
+/// declares as `maxLength`), at least `min` after trimming, no control characters except line
+/// breaks and tabs. Answers the trimmed text.
 pub fn check_text(
     field: &str,
     value: &str,
@@ -33,7 +34,7 @@ pub fn check_text(
     let clean = trimmed
         .chars()
         .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));
-    if length < min || length > max || !clean {
+    if length < min || value.chars().count() > max || !clean {
         return Err(crate::error::FieldError::new(
             field,
             "invalid_length",
@@ -43,11 +44,12 @@ pub fn check_text(
     Ok(trimmed.to_owned())
 }
 
-/// An http(s) URL as given by a client (trimmed, at most 2000 characters, no spaces).
+/// An http(s) URL as given by a client (at most 2000 characters as sent, trimmed, no spaces).
 pub fn check_url(field: &str, url: &str) -> Result<String, crate::error::FieldError> {
+    let too_long = url.chars().count() > 2000;
     let url = url.trim();
     if (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 2000
+        && !too_long
         && !url.contains(char::is_whitespace)
     {
         Ok(url.to_owned())

@@ -43,8 +43,11 @@ pub struct PlatformAccount {
 #[serde(deny_unknown_fields)]
 pub struct PlatformAccountRequest {
     pub platform: Platform,
+    #[schema(min_length = 1, max_length = 100)]
     pub handle: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub platform_user_id: String,
+    #[schema(minimum = 0)]
     pub followers: Option<i64>,
     pub verified: Option<bool>,
     pub status: Option<AccountStatus>,
@@ -53,7 +56,9 @@ pub struct PlatformAccountRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformAccountPatch {
+    #[schema(min_length = 1, max_length = 100)]
     pub handle: Option<String>,
+    #[schema(minimum = 0)]
     pub followers: Option<i64>,
     pub verified: Option<bool>,
     pub status: Option<AccountStatus>,
@@ -150,6 +155,7 @@ pub async fn list_accounts(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = PlatformAccountRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The account", body = PlatformAccount),
         (status = 409, description = "Platform user id already registered (`platform_account_taken`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -235,6 +241,7 @@ pub async fn create_account(
     ),
     request_body = PlatformAccountPatch,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated account", body = PlatformAccount),
         (status = 404, description = "No such account of this host", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -305,6 +312,7 @@ pub async fn update_account(
     delete, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Influencer id"), ("aid" = Uuid, Path, description = "Platform account id")),
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 204, description = "Removed"),
         (status = 404, description = "No such account of this host", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "In use (`platform_account_in_use`)", body = Problem, content_type = "application/problem+json"),

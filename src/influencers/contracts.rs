@@ -43,7 +43,7 @@ pub struct ContractRequest {
     pub valid_from: NaiveDate,
     pub valid_until: Option<NaiveDate>,
     /// 0 to 100 with at most two decimals, as a string: `"30.00"`.
-    #[schema(value_type = String, example = "30.00")]
+    #[schema(value_type = String, example = "30.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub agency_share_percent: serde_json::Value,
 }
 
@@ -85,6 +85,7 @@ pub async fn list_contracts(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ContractRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The contract", body = Contract),
         (status = 409, description = "Overlaps another contract (`contract_overlap`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),

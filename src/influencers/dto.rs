@@ -49,8 +49,11 @@ impl From<Influencer> for InfluencerView {
 #[serde(deny_unknown_fields)]
 pub struct CreateInfluencerRequest {
     pub kind: InfluencerKind,
+    #[schema(min_length = 1, max_length = 100)]
     pub stage_name: String,
+    #[schema(max_items = 10)]
     pub languages: Option<Vec<String>>,
+    #[schema(max_length = 5000)]
     pub notes: Option<String>,
 }
 
@@ -58,10 +61,12 @@ pub struct CreateInfluencerRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInfluencerRequest {
+    #[schema(min_length = 1, max_length = 100)]
     pub stage_name: Option<String>,
+    #[schema(max_items = 10)]
     pub languages: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     pub notes: Option<Option<String>>,
 }
 
@@ -69,6 +74,7 @@ pub struct UpdateInfluencerRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
     /// Why, e.g. "tax investigation".
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 
@@ -82,6 +88,7 @@ pub struct InfluencerListQuery {
     /// Part of the stage name (case-insensitive).
     pub q: Option<String>,
     /// Items per page, 1..=200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

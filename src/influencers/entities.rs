@@ -44,7 +44,9 @@ pub struct LegalEntity {
 #[serde(deny_unknown_fields)]
 pub struct LegalEntityRequest {
     pub entity_type: EntityType,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(pattern = r"^[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}$")]
     pub credit_code: String,
     pub tax_registered_on: Option<NaiveDate>,
     pub status: Option<EntityStatus>,
@@ -54,6 +56,7 @@ pub struct LegalEntityRequest {
 #[serde(deny_unknown_fields)]
 pub struct LegalEntityPatch {
     pub entity_type: Option<EntityType>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub tax_registered_on: Option<NaiveDate>,
     pub status: Option<EntityStatus>,
@@ -124,6 +127,7 @@ pub async fn list_entities(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = LegalEntityRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The legal entity", body = LegalEntity),
         (status = 409, description = "Credit code already registered (`credit_code_taken`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid credit code (`invalid_credit_code`) or fields", body = Problem, content_type = "application/problem+json"),
@@ -191,6 +195,7 @@ pub async fn create_entity(
     ),
     request_body = LegalEntityPatch,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated legal entity", body = LegalEntity),
         (status = 404, description = "No such legal entity of this host", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),

@@ -176,6 +176,7 @@ pub async fn get_influencer(
     ),
     request_body = UpdateInfluencerRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated host", body = InfluencerView),
         (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -291,6 +292,7 @@ fn check_reason(reason: &str) -> Result<String, AppError> {
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The suspended host", body = InfluencerView),
         (status = 409, description = "Not active (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -322,6 +324,7 @@ pub async fn suspend_influencer(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The active host", body = InfluencerView),
         (status = 409, description = "Not suspended (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -352,6 +355,7 @@ pub async fn reinstate_influencer(
     delete, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Influencer id"), TerminateQuery),
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 204, description = "Terminated"),
         (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
     )

@@ -93,9 +93,11 @@ impl From<Identity> for IdentityView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityRequest {
+    #[schema(min_length = 1, max_length = 100)]
     pub real_name: String,
     pub document_type: DocumentType,
     /// Write-only; answered masked.
+    #[schema(min_length = 1, max_length = 40)]
     pub document_number: String,
     /// Required unless `cn_resident_id` (whose embedded birth date is used).
     pub date_of_birth: Option<NaiveDate>,
@@ -231,6 +233,7 @@ fn identity_response(status: StatusCode, row: Identity) -> HttpResponse {
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = IdentityRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "First submission", body = IdentityView),
         (status = 200, description = "Replaced; verification starts over", body = IdentityView),
         (status = 409, description = "This person is already another host of the agency (`identity_already_registered`)", body = Problem, content_type = "application/problem+json"),
@@ -457,6 +460,7 @@ pub async fn verify_identity(
     request_body = ReasonRequest,
     responses(
         (status = 200, description = "Rejected", body = IdentityView),
+        (status = 403, description = "The caller's role may not review identities"),
         (status = 409, description = "Already rejected (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -495,11 +499,14 @@ pub struct GuardianConsent {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuardianConsentRequest {
+    #[schema(min_length = 1, max_length = 100)]
     pub guardian_name: String,
     /// e.g. `mother`, `father`, `legal guardian`.
+    #[schema(min_length = 1, max_length = 50)]
     pub relation: String,
     pub consented_on: NaiveDate,
     /// Where the signed consent is filed.
+    #[schema(min_length = 1, max_length = 200)]
     pub document_ref: Option<String>,
 }
 
@@ -547,6 +554,7 @@ pub async fn find_consent(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = GuardianConsentRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "Recorded", body = GuardianConsentView),
         (status = 200, description = "Replaced", body = GuardianConsentView),
         (status = 422, description = "Invalid fields, or not a human host", body = Problem, content_type = "application/problem+json"),

@@ -39,7 +39,9 @@ pub struct Qualification {
 #[serde(deny_unknown_fields)]
 pub struct QualificationRequest {
     pub field: RegulatedField,
+    #[schema(min_length = 1, max_length = 100)]
     pub certificate_number: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub issuer: String,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
@@ -83,6 +85,7 @@ pub async fn list_qualifications(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = QualificationRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The qualification", body = Qualification),
         (status = 409, description = "Already recorded (`qualification_exists`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),

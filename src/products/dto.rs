@@ -58,17 +58,24 @@ impl From<Product> for ProductView {
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
     /// Unique in the agency: letters, digits and `._/-`, up to 64 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+    )]
     pub sku: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub brand: Option<String>,
     pub category: Option<String>,
     /// Decimal string, e.g. `"199.00"`.
-    #[schema(value_type = String, example = "199.00")]
+    #[schema(value_type = String, example = "199.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub list_price: serde_json::Value,
     /// ISO 4217 (default: the agency's currency, CNY).
+    #[schema(pattern = r"^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Decimal string, 0 to 100.
-    #[schema(value_type = String, example = "20.00")]
+    #[schema(value_type = String, example = "20.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub commission_percent: serde_json::Value,
     pub regulated_field: Option<RegulatedField>,
 }
@@ -77,6 +84,7 @@ pub struct CreateProductRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -84,10 +92,11 @@ pub struct UpdateProductRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub category: Option<Option<String>>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub list_price: Option<serde_json::Value>,
+    #[schema(pattern = r"^[A-Z]{3}$")]
     pub currency: Option<String>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub commission_percent: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<RegulatedField>)]
@@ -103,6 +112,7 @@ pub struct ProductListQuery {
     pub category: Option<String>,
     pub regulated_field: Option<RegulatedField>,
     pub recalled: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -115,6 +125,7 @@ pub struct ProductTestRequest {
     pub result: TestResult,
     pub notes: Option<String>,
     /// An http(s) link to photos, video or a report.
+    #[schema(max_length = 2000)]
     pub evidence_url: Option<String>,
 }
 

@@ -126,6 +126,7 @@ pub async fn list_products(
     post, path = "/v1/products", tag = "products", security(("bearer" = [])),
     request_body = CreateProductRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The product", body = ProductView),
         (status = 409, description = "SKU taken (`sku_taken`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields; prices and percentages must be decimal strings", body = Problem, content_type = "application/problem+json"),
@@ -237,6 +238,7 @@ pub async fn get_product(
     params(("id" = Uuid, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
     request_body = UpdateProductRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated product", body = ProductView),
         (status = 404, description = "No such product in this agency", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -346,6 +348,7 @@ pub async fn update_product(
     params(("id" = Uuid, Path, description = "Product id")),
     request_body = ReasonRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The recalled product", body = ProductView),
         (status = 409, description = "Already recalled (`already_recalled`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -504,6 +507,7 @@ pub async fn list_tests(
     params(("id" = Uuid, Path, description = "Product id")),
     request_body = ProductTestRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The test", body = ProductTestView),
         (status = 422, description = "Invalid fields or unknown host", body = Problem, content_type = "application/problem+json"),
     )

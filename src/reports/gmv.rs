@@ -356,8 +356,10 @@ pub async fn run(
 /// The first day of the month `YYYY-MM`.
 pub fn parse_month(raw: &str) -> Result<NaiveDate, FieldError> {
     let invalid = || FieldError::new("month", "invalid_month", "a month as YYYY-MM");
-    let (year, month) = raw.trim().split_once('-').ok_or_else(invalid)?;
-    if year.len() != 4 || month.len() != 2 {
+    let (year, month) = raw.split_once('-').ok_or_else(invalid)?;
+    let digits =
+        |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
         return Err(invalid());
     }
     let (year, month) = (

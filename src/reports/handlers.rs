@@ -28,8 +28,10 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct GmvParams {
     /// First local day (YYYY-MM-DD).
+    #[param(required = true, value_type = String, format = Date)]
     pub from: Option<String>,
     /// Day after the last (exclusive).
+    #[param(required = true, value_type = String, format = Date)]
     pub to: Option<String>,
     /// Comma list of platform, influencer, product, session, day, week, month, city_tier.
     pub group_by: Option<String>,
@@ -37,26 +39,56 @@ pub struct GmvParams {
     pub tz: Option<String>,
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
-    /// For the chart: which currency to draw (default: the one with the most gross).
+    /// Only this currency's rows (for the chart: which currency to draw; default: the one with
+    /// the most gross).
+    #[param(pattern = r"^[A-Z]{3}$")]
     pub currency: Option<String>,
 }
 
-/// One GMV row: the group keys asked for (`platform`, `influencer_id`, `product_id`,
-/// `session_id`, `day`, `week` (its Monday), `month`, `city_tier`), then the figures.
+/// A GMV report: one row per group and currency.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GmvReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub tz: String,
     pub group_by: Vec<Grouping>,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<GmvReportRow>)]
     pub rows: Vec<Map<String, Value>>,
+}
+
+/// One GMV row: the group keys asked for in `group_by` (only those; `null` where a line has
+/// none, e.g. a sale outside any session), then the figures. Amounts are decimal strings in
+/// `currency`. (The shape of the rows [`row_json`] writes.)
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct GmvReportRow {
+    #[schema(nullable = false)]
+    platform: Option<Platform>,
+    influencer_id: Option<Uuid>,
+    product_id: Option<Uuid>,
+    session_id: Option<Uuid>,
+    /// A local day.
+    day: Option<NaiveDate>,
+    /// The Monday of a local week.
+    week: Option<NaiveDate>,
+    /// A local month, `YYYY-MM`.
+    month: Option<String>,
+    #[schema(minimum = 1, maximum = 5)]
+    city_tier: Option<i16>,
+    currency: String,
+    orders: i64,
+    units: i64,
+    gross: String,
+    refunded: String,
+    /// `gross` − `refunded`.
+    net: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SettlementParams {
     /// YYYY-MM, in the agency's time zone.
+    #[param(required = true, value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}$")]
     pub month: Option<String>,
     /// IANA time zone of the month (default: the agency's).
     pub tz: Option<String>,
@@ -203,7 +235,10 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
     get, path = "/v1/reports/gmv", tag = "reports", security(("bearer" = [])),
     params(GmvParams),
     responses(
-        (status = 200, description = "Rows of figures per group and currency (or CSV)", body = GmvReport),
+        (status = 200, description = "Rows of figures per group and currency; with `Accept: text/csv`, the same rows as CSV (a header row of the keys and figures, formula-like cells escaped)", content(
+            (GmvReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 422, description = "Bad range, grouping or time zone", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -377,7 +412,10 @@ async fn series_labels(
     get, path = "/v1/reports/settlements", tag = "reports", security(("bearer" = [])),
     params(SettlementParams),
     responses(
-        (status = 200, description = "One row per host and currency (or CSV)", body = SettlementReport),
+        (status = 200, description = "One row per host and currency; with `Accept: text/csv`, the same rows as CSV", content(
+            (SettlementReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 422, description = "Bad month or time zone", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -96,12 +96,17 @@ impl RefundView {
     }
 }
 
-/// The body of `POST /v1/sales`: one order line (see the import format for the fields).
+/// The body of `POST /v1/sales`: one order line (see the import format for the fields). The
+/// handler reads the line as a map (the same checks as an import row); decoding the body into
+/// this type first holds it to the JSON types the document declares.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SaleRequest {
     pub platform: Platform,
+    #[schema(min_length = 1, max_length = 128)]
     pub external_order_id: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub sold_at: String,
     pub influencer_id: Option<Uuid>,
     /// Instead of `influencer_id`: the host's account id on `platform`.
@@ -110,23 +115,26 @@ pub struct SaleRequest {
     pub product_id: Option<Uuid>,
     /// Instead of `product_id`.
     pub sku: Option<String>,
+    #[schema(minimum = 1, maximum = 100000)]
     pub quantity: i32,
     /// Decimal string; a JSON number is refused (422).
-    #[schema(value_type = String, example = "99.00")]
-    pub unit_price: String,
+    #[schema(value_type = String, example = "99.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
+    pub unit_price: serde_json::Value,
     /// ISO 4217 (default: the agency's currency).
+    #[schema(pattern = r"^[A-Z]{3}$")]
     pub currency: Option<String>,
     pub status: Option<SaleStatus>,
-    #[schema(value_type = Option<String>)]
-    pub refunded_amount: Option<String>,
+    #[schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
+    pub refunded_amount: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// Decimal string in the sale's currency; all refunds together never exceed the gross.
-    #[schema(value_type = String, example = "20.00")]
+    #[schema(value_type = String, example = "20.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub amount: serde_json::Value,
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 
@@ -142,6 +150,7 @@ pub struct SaleListQuery {
     pub from: Option<DateTime<Utc>>,
     /// Sold before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -15,7 +15,7 @@ use crate::agencies::model as agencies;
 use crate::auth::{Caller, Capability};
 use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError, Problem, serde_error};
 use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
@@ -50,6 +50,7 @@ pub async fn line_defaults(
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     request_body = SaleRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The recorded line", body = SaleView),
         (status = 409, description = "Already recorded (`duplicate_order_line`), or the same key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (money as JSON numbers included), or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
@@ -64,6 +65,7 @@ pub async fn create_sale(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let raw = body.into_inner();
+    serde_json::from_value::<SaleRequest>(raw.clone()).map_err(|err| serde_error(&err))?;
     let fingerprint = idempotency::fingerprint(&req, &raw);
     let serde_json::Value::Object(row) = raw else {
         return Err(AppError::BadRequest {
@@ -227,6 +229,7 @@ pub async fn get_sale(
     params(("id" = Uuid, Path, description = "Sale id")),
     request_body = RefundRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The line after the refund, with every refund", body = SaleView),
         (status = 409, description = "The line is cancelled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid amount, or more than what remains (`refund_exceeds_gross`)", body = Problem, content_type = "application/problem+json"),

@@ -96,6 +96,8 @@ fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
+        // Spreadsheets pad cells; the API's JSON fields are taken exactly as sent.
+        .trim(csv::Trim::All)
         .from_reader(reader);
     let headers: Vec<String> = match csv.byte_headers() {
         Ok(headers) => headers
@@ -563,8 +565,12 @@ async fn record_refusal(
 #[utoipa::path(
     post, path = "/v1/sales/imports", tag = "sales", security(("bearer" = [])),
     params(ImportQuery),
-    request_body(content = String, description = "The file: CSV with a header row, or a JSON array", content_type = "text/csv"),
+    request_body(description = "The file: CSV with a header row of sale field names, or a JSON array of order lines (objects with the fields of `SaleRequest`). Every line is checked on its own and a bad line is reported with its line number, so any array is taken.", content(
+        (String = "text/csv"),
+        (Vec<Object> = "application/json"),
+    )),
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "Committed (with `on_error=skip`, bad rows are listed in `errors`)", body = ImportView),
         (status = 413, description = "More rows or bytes than an import takes", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither text/csv nor application/json", body = Problem, content_type = "application/problem+json"),

@@ -15,8 +15,10 @@ use crate::text_enum;
 pub struct Venue {
     #[serde(rename = "type")]
     pub venue_type: VenueType,
+    #[schema(min_length = 1, max_length = 100)]
     pub city: String,
     /// 1 (largest cities) to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub city_tier: i16,
 }
 
@@ -25,7 +27,7 @@ pub struct Venue {
 pub struct LineupItemRequest {
     pub product_id: Uuid,
     /// Decimal string in the product's currency.
-    #[schema(value_type = Option<String>, example = "99.00")]
+    #[schema(value_type = Option<String>, example = "99.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub planned_price: Option<serde_json::Value>,
 }
 
@@ -35,6 +37,7 @@ pub struct CreateSessionRequest {
     pub influencer_id: Uuid,
     /// One of the host's accounts; its platform is the session's.
     pub platform_account_id: Uuid,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub scheduled_start: DateTime<Utc>,
     /// After the start, at most 24 hours later.
@@ -46,6 +49,7 @@ pub struct CreateSessionRequest {
     pub lineup: Vec<LineupItemRequest>,
     /// A virtual host's session tells viewers the host is AI-generated.
     pub ai_label: Option<bool>,
+    #[schema(max_length = 2000)]
     pub replay_url: Option<String>,
 }
 
@@ -55,6 +59,7 @@ pub struct CreateSessionRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSessionRequest {
     pub platform_account_id: Option<Uuid>,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     pub scheduled_start: Option<DateTime<Utc>>,
     pub scheduled_end: Option<DateTime<Utc>>,
@@ -64,7 +69,7 @@ pub struct UpdateSessionRequest {
     pub venue: Option<Option<Venue>>,
     pub ai_label: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub replay_url: Option<Option<String>>,
 }
 
@@ -77,6 +82,7 @@ pub struct LineupRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 
@@ -93,6 +99,7 @@ text_enum! {
 #[serde(deny_unknown_fields)]
 pub struct Incident {
     pub severity: Severity,
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
 }
 
@@ -102,6 +109,7 @@ pub struct ReviewRequest {
     pub mandarin_spoken: bool,
     pub dress_code_ok: bool,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub incidents: Vec<Incident>,
 }
 
@@ -170,6 +178,7 @@ pub struct SessionListQuery {
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
     pub state: Option<SessionState>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

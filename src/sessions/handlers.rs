@@ -288,6 +288,7 @@ pub async fn list_sessions(
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     request_body = CreateSessionRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The scheduled session", body = SessionView),
         (status = 409, description = "Overlaps another session of the host (`session_overlap`), or the same key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, `compliance_violation` (with `violations`), or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
@@ -490,6 +491,7 @@ pub async fn get_session(
     params(("id" = Uuid, Path, description = "Session id"), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
     request_body = UpdateSessionRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated session", body = SessionView),
         (status = 409, description = "`session_overlap`, or `invalid_transition` when no longer scheduled", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -638,6 +640,7 @@ pub async fn update_session(
     params(("id" = Uuid, Path, description = "Session id")),
     request_body = LineupRequest,
     responses(
+        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The session with its new lineup", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown or repeated products, bad prices, or `compliance_violation`", body = Problem, content_type = "application/problem+json"),

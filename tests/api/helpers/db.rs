@@ -109,56 +109,59 @@ async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
-/// The migrated template's name, creating it on first use. Test processes run in parallel, so
-/// creation is serialised by an advisory lock and published by an atomic rename.
+/// The migrated template's name, creating it on first use.
 async fn template() -> String {
     TEMPLATE
-        .get_or_init(|| async {
-            let name = format!("mcn_test_tpl_{}", migrations_fingerprint());
-            let mut conn = maintenance().await;
-            execute(&mut conn, "SELECT pg_advisory_lock(8152026)").await;
-            if !database_exists(&mut conn, &name).await {
-                let building = format!("{name}_building");
-                execute(
-                    &mut conn,
-                    &format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        quote_ident(&building)
-                    ),
-                )
-                .await;
-                execute(
-                    &mut conn,
-                    &format!("CREATE DATABASE {}", quote_ident(&building)),
-                )
-                .await;
-                mcn::db::run_migrations(&db_settings(url_for(&building)))
-                    .await
-                    .expect("migrations apply to a fresh database");
-                execute(
-                    &mut conn,
-                    &format!(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}",
-                        quote_literal(&building)
-                    ),
-                )
-                .await;
-                execute(
-                    &mut conn,
-                    &format!(
-                        "ALTER DATABASE {} RENAME TO {}",
-                        quote_ident(&building),
-                        quote_ident(&name)
-                    ),
-                )
-                .await;
-                drop_stale_templates(&mut conn, &name).await;
-            }
-            execute(&mut conn, "SELECT pg_advisory_unlock(8152026)").await;
-            name
-        })
+        .get_or_init(|| ensure_template(format!("mcn_test_tpl_{}", migrations_fingerprint())))
         .await
         .clone()
+}
+
+/// Builds the template `name` unless it exists. Test processes run in parallel (and checkouts
+/// with other migration sets may drop it as stale), so creation is serialised by an advisory
+/// lock and published by an atomic rename.
+async fn ensure_template(name: String) -> String {
+    let mut conn = maintenance().await;
+    execute(&mut conn, "SELECT pg_advisory_lock(8152026)").await;
+    if !database_exists(&mut conn, &name).await {
+        let building = format!("{name}_building");
+        execute(
+            &mut conn,
+            &format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&building)
+            ),
+        )
+        .await;
+        execute(
+            &mut conn,
+            &format!("CREATE DATABASE {}", quote_ident(&building)),
+        )
+        .await;
+        mcn::db::run_migrations(&db_settings(url_for(&building)))
+            .await
+            .expect("migrations apply to a fresh database");
+        execute(
+            &mut conn,
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {}",
+                quote_literal(&building)
+            ),
+        )
+        .await;
+        execute(
+            &mut conn,
+            &format!(
+                "ALTER DATABASE {} RENAME TO {}",
+                quote_ident(&building),
+                quote_ident(&name)
+            ),
+        )
+        .await;
+        drop_stale_templates(&mut conn, &name).await;
+    }
+    execute(&mut conn, "SELECT pg_advisory_unlock(8152026)").await;
+    name
 }
 
 /// Templates of older migration sets are of no further use.
@@ -194,15 +197,16 @@ impl TestDatabase {
         let template = template().await;
         let name = format!("mcn_test_{}", uuid::Uuid::now_v7().simple());
         let mut conn = maintenance().await;
-        execute(
-            &mut conn,
-            &format!(
-                "CREATE DATABASE {} TEMPLATE {}",
-                quote_ident(&name),
-                quote_ident(&template)
-            ),
-        )
-        .await;
+        let create = format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            quote_ident(&name),
+            quote_ident(&template)
+        );
+        if diesel::sql_query(&create).execute(&mut conn).await.is_err() {
+            // Another checkout's run dropped the template as stale: build it again, once.
+            ensure_template(template).await;
+            execute(&mut conn, &create).await;
+        }
         Self {
             url: url_for(&name),
             name,
