@@ -48,6 +48,8 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         influencers::identity::verify_identity,
         influencers::identity::reject_identity,
         influencers::identity::put_guardian_consent,
+        influencers::personal_data::get_personal_data,
+        influencers::personal_data::erase_personal_data,
         influencers::entities::list_entities,
         influencers::entities::create_entity,
         influencers::entities::update_entity,

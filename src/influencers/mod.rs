@@ -7,6 +7,7 @@ pub mod entities;
 pub mod handlers;
 pub mod identity;
 pub mod model;
+pub mod personal_data;
 pub mod qualifications;
 
 use crate::routing::Routes;
@@ -36,6 +37,14 @@ pub fn routes(routes: &mut Routes) {
         .put(
             "/v1/influencers/{id}/guardian-consent",
             identity::put_guardian_consent,
+        )
+        .get(
+            "/v1/influencers/{id}/personal-data",
+            personal_data::get_personal_data,
+        )
+        .post(
+            "/v1/influencers/{id}/erase-personal-data",
+            personal_data::erase_personal_data,
         )
         .get(
             "/v1/influencers/{id}/legal-entities",
