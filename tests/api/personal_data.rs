@@ -515,6 +515,16 @@ async fn erasure_leaves_nothing_readable_or_decryptable_and_keeps_sales_and_sess
             .await
             .unwrap();
     assert!(key_left.iter().all(|k| k.key_id.is_none()));
+    // The database itself keeps an erased identity free of personal data.
+    let refused = diesel::sql_query("UPDATE identities SET real_name = 'Back Again'")
+        .execute(&mut conn)
+        .await;
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("identities_erased_holds_no_personal_data")
+    );
     drop(conn);
 
     // The export and the host show the erasure; the rest of the record stays.
