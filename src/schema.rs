@@ -43,7 +43,7 @@ diesel::table! {
     guardian_consents (agency_id, influencer_id) {
         agency_id -> Uuid,
         influencer_id -> Uuid,
-        guardian_name -> Text,
+        guardian_name -> Nullable<Text>,
         relation -> Text,
         consented_on -> Date,
         document_ref -> Nullable<Text>,
@@ -51,6 +51,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -73,14 +74,14 @@ diesel::table! {
         agency_id -> Uuid,
         influencer_id -> Uuid,
         is_host_self -> Bool,
-        real_name -> Text,
-        document_type -> Text,
-        document_ciphertext -> Bytea,
-        document_nonce -> Bytea,
-        document_key_id -> Text,
-        document_hmac -> Bytea,
-        document_number_masked -> Text,
-        date_of_birth -> Date,
+        real_name -> Nullable<Text>,
+        document_type -> Nullable<Text>,
+        document_ciphertext -> Nullable<Bytea>,
+        document_nonce -> Nullable<Bytea>,
+        document_key_id -> Nullable<Text>,
+        document_hmac -> Nullable<Bytea>,
+        document_number_masked -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
         verification_state -> Text,
         submitted_by -> Uuid,
         submitted_at -> Timestamptz,
@@ -90,6 +91,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
+        erased_by -> Nullable<Uuid>,
     }
 }
 

@@ -28,6 +28,10 @@ pub enum Capability {
     ReadAudit,
     /// Suspend or reinstate a host at once (e.g. a tax investigation).
     Suspend,
+    /// Read a host's full personal data, the document number decrypted (the read is audited).
+    ReadPersonalData,
+    /// Erase a host's personal data on request.
+    ErasePersonalData,
 }
 
 impl Capability {
@@ -39,6 +43,8 @@ impl Capability {
             Capability::ManageUsers => "manage staff accounts",
             Capability::ReadAudit => "read the audit trail",
             Capability::Suspend => "suspend or reinstate hosts",
+            Capability::ReadPersonalData => "read a host's full personal data",
+            Capability::ErasePersonalData => "erase a host's personal data",
         }
     }
 }
@@ -54,6 +60,10 @@ impl Role {
             C::ManageUsers => matches!(self, R::Owner | R::Admin),
             C::ReadAudit => matches!(self, R::Owner | R::Admin | R::Compliance),
             C::Suspend => !matches!(self, R::Analyst),
+            C::ReadPersonalData => matches!(self, R::Owner | R::Admin | R::Compliance),
+            // An irreversible act on a person's data: the account holder or the compliance
+            // officer, not every administrator.
+            C::ErasePersonalData => matches!(self, R::Owner | R::Compliance),
         }
     }
 }
@@ -65,11 +75,26 @@ mod tests {
     #[test]
     fn the_role_table_of_the_design() {
         let table = [
-            (Role::Owner, [true, true, true, true, true, true]),
-            (Role::Admin, [true, true, true, true, true, true]),
-            (Role::Manager, [true, true, false, false, false, true]),
-            (Role::Compliance, [true, false, true, false, true, true]),
-            (Role::Analyst, [true, false, false, false, false, false]),
+            (
+                Role::Owner,
+                [true, true, true, true, true, true, true, true],
+            ),
+            (
+                Role::Admin,
+                [true, true, true, true, true, true, true, false],
+            ),
+            (
+                Role::Manager,
+                [true, true, false, false, false, true, false, false],
+            ),
+            (
+                Role::Compliance,
+                [true, false, true, false, true, true, true, true],
+            ),
+            (
+                Role::Analyst,
+                [true, false, false, false, false, false, false, false],
+            ),
         ];
         let capabilities = [
             Capability::Read,
@@ -78,6 +103,8 @@ mod tests {
             Capability::ManageUsers,
             Capability::ReadAudit,
             Capability::Suspend,
+            Capability::ReadPersonalData,
+            Capability::ErasePersonalData,
         ];
         for (role, allowed) in table {
             for (capability, expected) in capabilities.iter().zip(allowed) {

@@ -95,7 +95,8 @@ impl Violation {
 #[derive(Debug, Clone)]
 pub struct IdentityFacts {
     pub state: VerificationState,
-    pub date_of_birth: NaiveDate,
+    /// `None` once the identity was erased (then it is not verified either).
+    pub date_of_birth: Option<NaiveDate>,
 }
 
 /// A qualification's field and validity (inclusive).
@@ -166,8 +167,8 @@ pub fn evaluate_host(host: &HostSnapshot, on: NaiveDate) -> Vec<Violation> {
                     "The host has no verified real-name identity.",
                 ));
             }
-            if let Some(identity) = &host.identity {
-                let age = age_on(identity.date_of_birth, on);
+            if let Some(born) = host.identity.as_ref().and_then(|i| i.date_of_birth) {
+                let age = age_on(born, on);
                 if age < 16 {
                     violations.push(Violation::new(
                         ViolationCode::Underage,
@@ -319,7 +320,7 @@ mod tests {
             status: InfluencerStatus::Active,
             identity: Some(IdentityFacts {
                 state: VerificationState::Verified,
-                date_of_birth: born,
+                date_of_birth: Some(born),
             }),
             has_guardian_consent: false,
             legal_entities: vec![],
@@ -352,6 +353,27 @@ mod tests {
         let violations = evaluate_host(&host, DAY());
         assert_eq!(codes(&violations), vec![ViolationCode::IdentityUnverified]);
         assert_eq!(violations[0].blocks, Stage::Schedule);
+    }
+
+    #[test]
+    fn an_erased_identity_is_unverified_and_has_no_age() {
+        for kind in [InfluencerKind::Human, InfluencerKind::Virtual] {
+            let mut host = human_born(date(1995, 1, 1));
+            host.kind = kind;
+            host.legal_entities = vec![EntityStatus::Active];
+            host.identity = Some(IdentityFacts {
+                state: VerificationState::Erased,
+                date_of_birth: None,
+            });
+            let expected = if kind == InfluencerKind::Human {
+                ViolationCode::IdentityUnverified
+            } else {
+                ViolationCode::OperatorUnverified
+            };
+            let violations = evaluate_host(&host, DAY());
+            assert_eq!(codes(&violations), vec![expected]);
+            assert_eq!(violations[0].blocks, Stage::Schedule);
+        }
     }
 
     #[test]
@@ -419,7 +441,7 @@ mod tests {
             // Age rules are for people on camera, not for a responsible person.
             host.identity = Some(IdentityFacts {
                 state: VerificationState::Verified,
-                date_of_birth: date(2015, 1, 1),
+                date_of_birth: Some(date(2015, 1, 1)),
             });
             assert!(evaluate_host(&host, DAY()).is_empty());
         }
@@ -569,7 +591,7 @@ mod tests {
     #[test]
     fn host_rules_apply_on_the_session_day_and_expiry_warnings_stay_off_sessions() {
         let mut host = seller();
-        host.identity.as_mut().unwrap().date_of_birth = date(2010, 12, 1);
+        host.identity.as_mut().unwrap().date_of_birth = Some(date(2010, 12, 1));
         host.has_guardian_consent = true;
         let mut plan = clean_plan();
         assert_eq!(

@@ -39,7 +39,7 @@ pub async fn load(
     let rows: Vec<Influencer> = query.load(conn).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
 
-    let identity_rows: Vec<(Uuid, VerificationState, NaiveDate)> = identities::table
+    let identity_rows: Vec<(Uuid, VerificationState, Option<NaiveDate>)> = identities::table
         .filter(identities::agency_id.eq(agency_id))
         .filter(identities::influencer_id.eq_any(&ids))
         .select((
@@ -52,6 +52,8 @@ pub async fn load(
     let consent_rows: Vec<Uuid> = guardian_consents::table
         .filter(guardian_consents::agency_id.eq(agency_id))
         .filter(guardian_consents::influencer_id.eq_any(&ids))
+        // An erased consent names no guardian: it no longer counts.
+        .filter(guardian_consents::erased_at.is_null())
         .select(guardian_consents::influencer_id)
         .load(conn)
         .await?;

@@ -37,6 +37,8 @@ text_enum! {
         Pending => "pending",
         Verified => "verified",
         Rejected => "rejected",
+        /// The personal data was erased on request; the rules see no identity.
+        Erased => "erased",
     }
 }
 

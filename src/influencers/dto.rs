@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::model::Influencer;
 use crate::domain::double_option;
-use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform};
+use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform, VerificationState};
 use crate::error::FieldError;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -22,13 +22,16 @@ pub struct InfluencerView {
     /// BCP 47 tags, e.g. `zh-CN`.
     pub languages: Vec<String>,
     pub notes: Option<String>,
+    /// The real-name identity's state: `unverified` (none submitted), `pending`, `verified`,
+    /// `rejected`, or `erased` (its personal data erased on request).
+    pub identity_state: VerificationState,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Influencer> for InfluencerView {
-    fn from(row: Influencer) -> Self {
+impl InfluencerView {
+    pub fn new(row: Influencer, identity_state: VerificationState) -> Self {
         Self {
             id: row.id,
             kind: row.kind,
@@ -38,6 +41,7 @@ impl From<Influencer> for InfluencerView {
             status_changed_at: row.status_changed_at,
             languages: row.languages.into_iter().flatten().collect(),
             notes: row.notes,
+            identity_state,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,

@@ -14,7 +14,7 @@ use super::model::{self as influencers, Influencer, InfluencerChanges, Influence
 use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
-use crate::domain::enums::InfluencerStatus;
+use crate::domain::enums::{InfluencerStatus, VerificationState};
 use crate::error::{AppError, FieldError, Problem};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
@@ -30,13 +30,13 @@ pub async fn load(
     Ok(influencers::find(conn, caller.agency_id, id).await?)
 }
 
-fn respond(status: StatusCode, row: Influencer) -> HttpResponse {
+fn respond(status: StatusCode, row: Influencer, identity_state: VerificationState) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.insert_header(etag(row.version));
     if status == StatusCode::CREATED {
         response.insert_header(("Location", format!("/v1/influencers/{}", row.id)));
     }
-    response.json(InfluencerView::from(row))
+    response.json(InfluencerView::new(row, identity_state))
 }
 
 fn invalid_transition(detail: String) -> AppError {
@@ -78,7 +78,12 @@ pub async fn list_influencers(
         page.fetch_limit(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| r.id, InfluencerView::from)))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        |(row, _)| row.id,
+        |(row, state)| InfluencerView::new(row, state),
+    )))
 }
 
 /// Adds a host to the roster.
@@ -144,7 +149,11 @@ pub async fn create_influencer(
             .await
     })
     .await?;
-    Ok(respond(StatusCode::CREATED, row))
+    Ok(respond(
+        StatusCode::CREATED,
+        row,
+        VerificationState::Unverified,
+    ))
 }
 
 /// One host.
@@ -164,7 +173,8 @@ pub async fn get_influencer(
     caller.require(Capability::Read)?;
     let mut conn = state.conn().await?;
     let row = load(&mut conn, &caller, id.into_inner()).await?;
-    Ok(respond(StatusCode::OK, row))
+    let identity_state = influencers::identity_state(&mut conn, caller.agency_id, row.id).await?;
+    Ok(respond(StatusCode::OK, row, identity_state))
 }
 
 /// Changes stage name, languages or notes. `If-Match` with a stale version is 412.
@@ -241,10 +251,11 @@ pub async fn update_influencer(
             caller
                 .record(conn, "influencer.update", "influencer", id, audit)
                 .await?;
-            Ok::<_, AppError>(updated)
+            let identity_state = influencers::identity_state(conn, caller.agency_id, id).await?;
+            Ok::<_, AppError>((updated, identity_state))
         })
         .await?;
-    Ok(respond(StatusCode::OK, updated))
+    Ok(respond(StatusCode::OK, updated.0, updated.1))
 }
 
 /// Moves a host to `to` (with a reason) when its status is one of `from`.
@@ -256,7 +267,7 @@ async fn change_status(
     to: InfluencerStatus,
     reason: String,
     action: &str,
-) -> Result<Influencer, AppError> {
+) -> Result<(Influencer, VerificationState), AppError> {
     let mut conn = state.conn().await?;
     conn.transaction(async |conn| {
         let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
@@ -277,7 +288,8 @@ async fn change_status(
             .change("status", current.status, updated.status)
             .value("reason", &reason);
         caller.record(conn, action, "influencer", id, audit).await?;
-        Ok(updated)
+        let identity_state = influencers::identity_state(conn, caller.agency_id, id).await?;
+        Ok((updated, identity_state))
     })
     .await
 }
@@ -305,7 +317,7 @@ pub async fn suspend_influencer(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Suspend)?;
     let reason = check_reason(&body.reason)?;
-    let row = change_status(
+    let (row, identity_state) = change_status(
         &state,
         &caller,
         id.into_inner(),
@@ -315,7 +327,7 @@ pub async fn suspend_influencer(
         "influencer.suspend",
     )
     .await?;
-    Ok(respond(StatusCode::OK, row))
+    Ok(respond(StatusCode::OK, row, identity_state))
 }
 
 /// Reinstates a suspended host.
@@ -337,7 +349,7 @@ pub async fn reinstate_influencer(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Suspend)?;
     let reason = check_reason(&body.reason)?;
-    let row = change_status(
+    let (row, identity_state) = change_status(
         &state,
         &caller,
         id.into_inner(),
@@ -347,7 +359,7 @@ pub async fn reinstate_influencer(
         "influencer.reinstate",
     )
     .await?;
-    Ok(respond(StatusCode::OK, row))
+    Ok(respond(StatusCode::OK, row, identity_state))
 }
 
 /// Terminates a host. The row and its history stay; a terminated host cannot come back.

@@ -3,7 +3,8 @@
 //!
 //! The document number is write-only: it is sealed with AES-256-GCM (the row bound in as
 //! associated data), fingerprinted with a keyed HMAC for "one person, one host", and answered
-//! only masked. It never reaches an answer, a log line or the audit trail.
+//! only masked. It never reaches an answer, a log line or the audit trail. An erased identity
+//! (see `personal_data`) keeps its review history and none of these fields.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -20,6 +21,7 @@ use super::handlers::load;
 use crate::agencies::today_for;
 use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
+use crate::crypto::Sealed;
 use crate::domain::check_text;
 use crate::domain::enums::{DocumentType, InfluencerKind, VerificationState};
 use crate::domain::resident_id::ResidentId;
@@ -34,14 +36,15 @@ pub struct Identity {
     pub agency_id: Uuid,
     pub influencer_id: Uuid,
     pub is_host_self: bool,
-    pub real_name: String,
-    pub document_type: DocumentType,
-    pub document_ciphertext: Vec<u8>,
-    pub document_nonce: Vec<u8>,
-    pub document_key_id: String,
-    pub document_hmac: Vec<u8>,
-    pub document_number_masked: String,
-    pub date_of_birth: NaiveDate,
+    /// This and the document and birth fields are `None` only once erased (a database check).
+    pub real_name: Option<String>,
+    pub document_type: Option<DocumentType>,
+    pub document_ciphertext: Option<Vec<u8>>,
+    pub document_nonce: Option<Vec<u8>>,
+    pub document_key_id: Option<String>,
+    pub document_hmac: Option<Vec<u8>>,
+    pub document_number_masked: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
     pub verification_state: VerificationState,
     pub submitted_by: Uuid,
     pub submitted_at: DateTime<Utc>,
@@ -49,24 +52,45 @@ pub struct Identity {
     pub reviewed_at: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
     pub version: i32,
+    pub erased_at: Option<DateTime<Utc>>,
+    pub erased_by: Option<Uuid>,
 }
 
-/// An identity as answered: the number only masked.
+impl Identity {
+    /// The sealed document number, when it was not erased.
+    pub fn sealed_document(&self) -> Option<Sealed> {
+        Some(Sealed {
+            ciphertext: self.document_ciphertext.clone()?,
+            nonce: self.document_nonce.clone()?,
+            key_id: self.document_key_id.clone()?,
+        })
+    }
+}
+
+/// The associated data a document number is sealed with: the row it belongs to.
+pub fn seal_context(agency_id: Uuid, influencer_id: Uuid, document_type: DocumentType) -> String {
+    format!("identity:{agency_id}:{influencer_id}:{document_type}")
+}
+
+/// An identity as answered: the number only masked. Personal fields are `null` once erased.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IdentityView {
     pub influencer_id: Uuid,
-    pub real_name: String,
-    pub document_type: DocumentType,
+    pub real_name: Option<String>,
+    pub document_type: Option<DocumentType>,
     /// At most the first 3 and last 4 characters; never the birth date.
-    pub document_number_masked: String,
-    pub date_of_birth: NaiveDate,
-    /// `pending` after every submission, then `verified` or `rejected`.
+    pub document_number_masked: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    /// `pending` after every submission, then `verified` or `rejected`; `erased` once its
+    /// personal data was erased.
     pub verification_state: VerificationState,
     pub submitted_by: Uuid,
     pub submitted_at: DateTime<Utc>,
     pub reviewed_by: Option<Uuid>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub rejection_reason: Option<String>,
+    pub erased_at: Option<DateTime<Utc>>,
+    pub erased_by: Option<Uuid>,
     pub version: i32,
 }
 
@@ -84,6 +108,8 @@ impl From<Identity> for IdentityView {
             reviewed_by: row.reviewed_by,
             reviewed_at: row.reviewed_at,
             rejection_reason: row.rejection_reason,
+            erased_at: row.erased_at,
+            erased_by: row.erased_by,
             version: row.version,
         }
     }
@@ -262,10 +288,7 @@ pub async fn put_identity(
             return Err(AppError::validation(errors));
         }
     };
-    let context = format!(
-        "identity:{}:{}:{}",
-        caller.agency_id, id, body.document_type
-    );
+    let context = seal_context(caller.agency_id, id, body.document_type);
     let sealed = state.vault.seal(&number, &context)?;
     let fingerprint = state
         .vault
@@ -279,14 +302,14 @@ pub async fn put_identity(
                 agency_id: caller.agency_id,
                 influencer_id: id,
                 is_host_self: influencer.kind == InfluencerKind::Human,
-                real_name: real_name.clone(),
-                document_type: body.document_type,
-                document_ciphertext: sealed.ciphertext.clone(),
-                document_nonce: sealed.nonce.clone(),
-                document_key_id: sealed.key_id.clone(),
-                document_hmac: fingerprint.clone(),
-                document_number_masked: mask_document_number(&number),
-                date_of_birth,
+                real_name: Some(real_name.clone()),
+                document_type: Some(body.document_type),
+                document_ciphertext: Some(sealed.ciphertext.clone()),
+                document_nonce: Some(sealed.nonce.clone()),
+                document_key_id: Some(sealed.key_id.clone()),
+                document_hmac: Some(fingerprint.clone()),
+                document_number_masked: Some(mask_document_number(&number)),
+                date_of_birth: Some(date_of_birth),
                 verification_state: VerificationState::Pending,
                 submitted_by: caller.user_id,
                 submitted_at: now,
@@ -294,6 +317,8 @@ pub async fn put_identity(
                 reviewed_at: None,
                 rejection_reason: None,
                 version: previous.as_ref().map_or(1, |p| p.version + 1),
+                erased_at: None,
+                erased_by: None,
             };
             let saved = diesel::insert_into(identities::table)
                 .values(&row)
@@ -306,7 +331,7 @@ pub async fn put_identity(
                 .map_err(map_identity_error)?;
             let changes = Changes::new()
                 .redacted("real_name")
-                .value("document_type", saved.document_type)
+                .value("document_type", body.document_type)
                 .redacted("document_number")
                 .redacted("date_of_birth")
                 .change(
@@ -385,7 +410,7 @@ async fn review(
             return Err(AppError::Conflict {
                 code: "invalid_transition",
                 detail: format!(
-                    "A {} identity cannot become {decision}.",
+                    "The identity is {}; it cannot become {decision}.",
                     current.verification_state
                 ),
             });
@@ -434,7 +459,7 @@ async fn review(
     responses(
         (status = 200, description = "Verified", body = IdentityView),
         (status = 403, description = "Role not allowed, or the caller submitted it (`four_eyes_required`)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not pending (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending, e.g. erased (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn verify_identity(
@@ -461,7 +486,7 @@ pub async fn verify_identity(
     responses(
         (status = 200, description = "Rejected", body = IdentityView),
         (status = 403, description = "The caller's role may not review identities"),
-        (status = 409, description = "Already rejected (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already rejected, or erased (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn reject_identity(
@@ -488,12 +513,14 @@ pub async fn reject_identity(
 pub struct GuardianConsent {
     pub agency_id: Uuid,
     pub influencer_id: Uuid,
-    pub guardian_name: String,
+    /// `None` only once erased (a database check), like `document_ref`.
+    pub guardian_name: Option<String>,
     pub relation: String,
     pub consented_on: NaiveDate,
     pub document_ref: Option<String>,
     pub recorded_by: Uuid,
     pub version: i32,
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -513,11 +540,13 @@ pub struct GuardianConsentRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GuardianConsentView {
     pub influencer_id: Uuid,
-    pub guardian_name: String,
+    /// `null` once the host's personal data was erased, like `document_ref`.
+    pub guardian_name: Option<String>,
     pub relation: String,
     pub consented_on: NaiveDate,
     pub document_ref: Option<String>,
     pub recorded_by: Uuid,
+    pub erased_at: Option<DateTime<Utc>>,
     pub version: i32,
 }
 
@@ -530,6 +559,7 @@ impl From<GuardianConsent> for GuardianConsentView {
             consented_on: row.consented_on,
             document_ref: row.document_ref,
             recorded_by: row.recorded_by,
+            erased_at: row.erased_at,
             version: row.version,
         }
     }
@@ -611,12 +641,13 @@ pub async fn put_guardian_consent(
             let row = GuardianConsent {
                 agency_id: caller.agency_id,
                 influencer_id: id,
-                guardian_name,
+                guardian_name: Some(guardian_name),
                 relation,
                 consented_on: body.consented_on,
                 document_ref,
                 recorded_by: caller.user_id,
                 version: previous.as_ref().map_or(1, |p| p.version + 1),
+                erased_at: None,
             };
             let saved = diesel::insert_into(guardian_consents::table)
                 .values(&row)

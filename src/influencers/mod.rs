@@ -7,6 +7,7 @@ pub mod entities;
 pub mod handlers;
 pub mod identity;
 pub mod model;
+pub mod personal_data;
 pub mod qualifications;
 
 use crate::routing::Routes;
@@ -36,5 +37,7 @@ pub fn routes(routes: &mut Routes) {
         accounts::delete_account,
         contracts::list_contracts,
         contracts::create_contract,
+        personal_data::get_personal_data,
+        personal_data::erase_personal_data,
     );
 }

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform};
+use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform, VerificationState};
 use crate::domain::like_pattern;
-use crate::schema::{influencers, platform_accounts};
+use crate::schema::{identities, influencers, platform_accounts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = influencers)]
@@ -68,16 +68,41 @@ pub struct InfluencerFilter {
     pub q: Option<String>,
 }
 
+/// The state of a host's identity: `unverified` when none was ever submitted.
+pub async fn identity_state(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    id: Uuid,
+) -> QueryResult<VerificationState> {
+    let state: Option<VerificationState> = identities::table
+        .find((agency_id, id))
+        .select(identities::verification_state)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(state.unwrap_or(VerificationState::Unverified))
+}
+
+/// A page of the roster with each host's identity state (one query: a left join on the
+/// identity's primary key).
 pub async fn list(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     filter: &InfluencerFilter,
     after: Option<Uuid>,
     limit: i64,
-) -> QueryResult<Vec<Influencer>> {
+) -> QueryResult<Vec<(Influencer, VerificationState)>> {
     let mut query = influencers::table
+        .left_join(
+            identities::table.on(identities::agency_id
+                .eq(influencers::agency_id)
+                .and(identities::influencer_id.eq(influencers::id))),
+        )
         .filter(influencers::agency_id.eq(agency_id))
-        .select(Influencer::as_select())
+        .select((
+            Influencer::as_select(),
+            identities::verification_state.nullable(),
+        ))
         .order(influencers::id.asc())
         .limit(limit)
         .into_boxed();
@@ -100,7 +125,11 @@ pub async fn list(
     if let Some(after) = after {
         query = query.filter(influencers::id.gt(after));
     }
-    query.load(conn).await
+    let rows: Vec<(Influencer, Option<VerificationState>)> = query.load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, state)| (row, state.unwrap_or(VerificationState::Unverified)))
+        .collect())
 }
 
 /// Column changes of an influencer; `None` leaves a column as it is.

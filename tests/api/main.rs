@@ -13,6 +13,7 @@ mod errors;
 mod identity;
 mod imports;
 mod openapi;
+mod personal_data;
 mod products;
 mod records;
 mod reports;
