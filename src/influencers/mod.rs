@@ -50,6 +50,10 @@ pub fn routes(routes: &mut Routes) {
             entities::update_entity,
         )
         .get(
+            "/v1/influencers/{id}/legal-entities/{eid}",
+            entities::get_entity,
+        )
+        .get(
             "/v1/influencers/{id}/qualifications",
             qualifications::list_qualifications,
         )
@@ -58,12 +62,24 @@ pub fn routes(routes: &mut Routes) {
             qualifications::create_qualification,
         )
         .get(
+            "/v1/influencers/{id}/qualifications/{qid}",
+            qualifications::get_qualification,
+        )
+        .patch(
+            "/v1/influencers/{id}/qualifications/{qid}",
+            qualifications::update_qualification,
+        )
+        .get(
             "/v1/influencers/{id}/platform-accounts",
             accounts::list_accounts,
         )
         .post(
             "/v1/influencers/{id}/platform-accounts",
             accounts::create_account,
+        )
+        .get(
+            "/v1/influencers/{id}/platform-accounts/{aid}",
+            accounts::get_account,
         )
         .patch(
             "/v1/influencers/{id}/platform-accounts/{aid}",
@@ -74,5 +90,13 @@ pub fn routes(routes: &mut Routes) {
             accounts::delete_account,
         )
         .get("/v1/influencers/{id}/contracts", contracts::list_contracts)
-        .post("/v1/influencers/{id}/contracts", contracts::create_contract);
+        .post("/v1/influencers/{id}/contracts", contracts::create_contract)
+        .get(
+            "/v1/influencers/{id}/contracts/{cid}",
+            contracts::get_contract,
+        )
+        .patch(
+            "/v1/influencers/{id}/contracts/{cid}",
+            contracts::update_contract,
+        );
 }

@@ -15,5 +15,6 @@ pub fn routes(routes: &mut Routes) {
         .post("/v1/products/{id}/recall", handlers::recall_product)
         .get("/v1/products/{id}/impact", handlers::product_impact)
         .get("/v1/products/{id}/tests", handlers::list_tests)
-        .post("/v1/products/{id}/tests", handlers::create_test);
+        .post("/v1/products/{id}/tests", handlers::create_test)
+        .get("/v1/products/{id}/tests/{tid}", handlers::get_test);
 }

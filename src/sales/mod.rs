@@ -19,5 +19,6 @@ pub fn routes(routes: &mut Routes) {
         .post("/v1/sales/imports", imports::import_sales)
         .get("/v1/sales/imports/{id}", imports::get_import)
         .get("/v1/sales/{id}", handlers::get_sale)
-        .post("/v1/sales/{id}/refunds", handlers::refund_sale);
+        .post("/v1/sales/{id}/refunds", handlers::refund_sale)
+        .get("/v1/sales/{id}/refunds/{rid}", handlers::get_refund);
 }

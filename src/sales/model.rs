@@ -160,6 +160,22 @@ pub async fn refunds_of(
         .await
 }
 
+/// One refund entry of a sale.
+pub async fn find_refund(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    sale_id: Uuid,
+    refund_id: Uuid,
+) -> QueryResult<Refund> {
+    refunds::table
+        .filter(refunds::agency_id.eq(agency_id))
+        .filter(refunds::sale_id.eq(sale_id))
+        .filter(refunds::id.eq(refund_id))
+        .select(Refund::as_select())
+        .first(conn)
+        .await
+}
+
 /// Adds a refund entry and moves the sale's refunded amount and status with it. The database
 /// refuses refunds beyond the gross (`sales_refund_bounds`).
 pub async fn apply_refund(
