@@ -235,28 +235,32 @@ pub async fn create_account(
         created_at: now,
         updated_at: now,
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(platform_accounts::table)
-            .values(&row)
-            .execute(conn)
-            .await
-            .map_err(map_account_error)?;
-        let changes = Changes::new()
-            .value("platform", row.platform)
-            .value("handle", &row.handle)
-            .value("platform_user_id", &row.platform_user_id)
-            .value("status", row.status);
-        caller
-            .record(
-                conn,
-                "platform_account.create",
-                "platform_account",
-                row.id,
-                changes,
-            )
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let row: PlatformAccount = conn
+        .transaction(async |conn| {
+            let row: PlatformAccount = diesel::insert_into(platform_accounts::table)
+                .values(&row)
+                .returning(PlatformAccount::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(map_account_error)?;
+            let changes = Changes::new()
+                .value("platform", row.platform)
+                .value("handle", &row.handle)
+                .value("platform_user_id", &row.platform_user_id)
+                .value("status", row.status);
+            caller
+                .record(
+                    conn,
+                    "platform_account.create",
+                    "platform_account",
+                    row.id,
+                    changes,
+                )
+                .await?;
+            Ok::<_, AppError>(row)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(row.version))
         .insert_header((

@@ -243,21 +243,25 @@ pub async fn create_contract(
         created_at: now,
         updated_at: now,
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(contracts::table)
-            .values(&row)
-            .execute(conn)
-            .await
-            .map_err(overlap)?;
-        let changes = Changes::new()
-            .value("valid_from", row.valid_from)
-            .value("valid_until", row.valid_until)
-            .value("agency_share_percent", row.agency_share_percent.to_string());
-        caller
-            .record(conn, "contract.create", "contract", row.id, changes)
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let row: Contract = conn
+        .transaction(async |conn| {
+            let row: Contract = diesel::insert_into(contracts::table)
+                .values(&row)
+                .returning(Contract::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(overlap)?;
+            let changes = Changes::new()
+                .value("valid_from", row.valid_from)
+                .value("valid_until", row.valid_until)
+                .value("agency_share_percent", row.agency_share_percent.to_string());
+            caller
+                .record(conn, "contract.create", "contract", row.id, changes)
+                .await?;
+            Ok::<_, AppError>(row)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(row.version))
         .insert_header((

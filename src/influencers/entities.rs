@@ -197,22 +197,26 @@ pub async fn create_entity(
         created_at: now,
         updated_at: now,
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(legal_entities::table)
-            .values(&row)
-            .execute(conn)
-            .await
-            .map_err(map_entity_error)?;
-        let changes = Changes::new()
-            .value("entity_type", row.entity_type)
-            .value("name", &row.name)
-            .value("credit_code", &row.credit_code)
-            .value("status", row.status);
-        caller
-            .record(conn, "legal_entity.create", "legal_entity", row.id, changes)
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let row: LegalEntity = conn
+        .transaction(async |conn| {
+            let row: LegalEntity = diesel::insert_into(legal_entities::table)
+                .values(&row)
+                .returning(LegalEntity::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(map_entity_error)?;
+            let changes = Changes::new()
+                .value("entity_type", row.entity_type)
+                .value("name", &row.name)
+                .value("credit_code", &row.credit_code)
+                .value("status", row.status);
+            caller
+                .record(conn, "legal_entity.create", "legal_entity", row.id, changes)
+                .await?;
+            Ok::<_, AppError>(row)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(row.version))
         .insert_header((

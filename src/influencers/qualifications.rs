@@ -235,28 +235,32 @@ pub async fn create_qualification(
         created_at: now,
         updated_at: now,
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(qualifications::table)
-            .values(&row)
-            .execute(conn)
-            .await
-            .map_err(certificate_taken)?;
-        let changes = Changes::new()
-            .value("field", row.field)
-            .value("certificate_number", &row.certificate_number)
-            .value("valid_from", row.valid_from)
-            .value("valid_until", row.valid_until);
-        caller
-            .record(
-                conn,
-                "qualification.create",
-                "qualification",
-                row.id,
-                changes,
-            )
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let row: Qualification = conn
+        .transaction(async |conn| {
+            let row: Qualification = diesel::insert_into(qualifications::table)
+                .values(&row)
+                .returning(Qualification::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(certificate_taken)?;
+            let changes = Changes::new()
+                .value("field", row.field)
+                .value("certificate_number", &row.certificate_number)
+                .value("valid_from", row.valid_from)
+                .value("valid_until", row.valid_until);
+            caller
+                .record(
+                    conn,
+                    "qualification.create",
+                    "qualification",
+                    row.id,
+                    changes,
+                )
+                .await?;
+            Ok::<_, AppError>(row)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(row.version))
         .insert_header((

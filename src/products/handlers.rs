@@ -600,27 +600,31 @@ pub async fn create_test(
         recorded_by: caller.user_id,
         created_at: Utc::now(),
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(crate::schema::product_tests::table)
-            .values(&test)
-            .execute(conn)
-            .await?;
-        let changes = Changes::new()
-            .value("product_id", test.product_id)
-            .value("influencer_id", test.influencer_id)
-            .value("tested_on", test.tested_on)
-            .value("result", test.result);
-        caller
-            .record(
-                conn,
-                "product_test.create",
-                "product_test",
-                test.id,
-                changes,
-            )
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let test: ProductTest = conn
+        .transaction(async |conn| {
+            let test: ProductTest = diesel::insert_into(crate::schema::product_tests::table)
+                .values(&test)
+                .returning(ProductTest::as_returning())
+                .get_result(conn)
+                .await?;
+            let changes = Changes::new()
+                .value("product_id", test.product_id)
+                .value("influencer_id", test.influencer_id)
+                .value("tested_on", test.tested_on)
+                .value("result", test.result);
+            caller
+                .record(
+                    conn,
+                    "product_test.create",
+                    "product_test",
+                    test.id,
+                    changes,
+                )
+                .await?;
+            Ok::<_, AppError>(test)
+        })
+        .await?;
     let valid_days = state.settings.compliance.product_test_valid_days;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/products/{id}/tests/{}", test.id)))

@@ -297,7 +297,7 @@ pub async fn refund_sale(
                 import_batch_id: None,
                 created_at: Utc::now(),
             };
-            let updated =
+            let (updated, refund) =
                 sales::apply_refund(conn, &sale, &refund)
                     .await
                     .map_err(|err| match err {

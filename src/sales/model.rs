@@ -177,15 +177,17 @@ pub async fn find_refund(
 }
 
 /// Adds a refund entry and moves the sale's refunded amount and status with it. The database
-/// refuses refunds beyond the gross (`sales_refund_bounds`).
+/// refuses refunds beyond the gross (`sales_refund_bounds`). Answers the line and the refund as
+/// stored.
 pub async fn apply_refund(
     conn: &mut AsyncPgConnection,
     sale: &Sale,
     refund: &Refund,
-) -> QueryResult<Sale> {
-    diesel::insert_into(refunds::table)
+) -> QueryResult<(Sale, Refund)> {
+    let stored: Refund = diesel::insert_into(refunds::table)
         .values(refund)
-        .execute(conn)
+        .returning(Refund::as_returning())
+        .get_result(conn)
         .await?;
     let refunded = sale.refunded_amount + refund.amount;
     let status = sale.status.after_refunds(refunded, sale.gross);
@@ -198,6 +200,7 @@ pub async fn apply_refund(
         .returning(Sale::as_returning())
         .get_result(conn)
         .await
+        .map(|sale| (sale, stored))
 }
 
 /// Sets a line's status (a platform's cancellation).

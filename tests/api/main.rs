@@ -20,5 +20,6 @@ mod roster;
 mod sales;
 mod sessions;
 mod shutdown;
+mod subresources;
 mod system;
 mod users;
