@@ -36,6 +36,8 @@ diesel::table! {
         valid_until -> Nullable<Date>,
         agency_share_percent -> Numeric,
         created_at -> Timestamptz,
+        version -> Int4,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -249,6 +251,10 @@ diesel::table! {
         valid_from -> Date,
         valid_until -> Date,
         created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoke_reason -> Nullable<Text>,
+        version -> Int4,
+        updated_at -> Timestamptz,
     }
 }
 

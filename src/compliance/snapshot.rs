@@ -67,6 +67,8 @@ pub async fn load(
         qualifications::table
             .filter(qualifications::agency_id.eq(agency_id))
             .filter(qualifications::influencer_id.eq_any(&ids))
+            // A revoked qualification counts for nothing, not even for an expiry warning.
+            .filter(qualifications::revoked_at.is_null())
             .select((
                 qualifications::influencer_id,
                 qualifications::field,

@@ -17,6 +17,7 @@ use crate::domain::enums::{AccountStatus, Platform};
 use crate::error::{AppError, Problem};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
+use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::platform_accounts;
 use crate::startup::AppState;
 
@@ -73,18 +74,24 @@ struct AccountChanges {
     status: Option<AccountStatus>,
 }
 
-pub async fn list_for(
+/// A page of the host's platform accounts in id (creation) order.
+async fn page_of(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     influencer_id: Uuid,
+    page: &PageRequest<Uuid>,
 ) -> QueryResult<Vec<PlatformAccount>> {
-    platform_accounts::table
+    let mut query = platform_accounts::table
         .filter(platform_accounts::agency_id.eq(agency_id))
         .filter(platform_accounts::influencer_id.eq(influencer_id))
         .order(platform_accounts::id.asc())
+        .limit(page.fetch_limit())
         .select(PlatformAccount::as_select())
-        .load(conn)
-        .await
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(platform_accounts::id.gt(after));
+    }
+    query.load(conn).await
 }
 
 fn map_account_error(error: DieselError) -> AppError {
@@ -134,19 +141,54 @@ async fn find_for_update(
 /// The host's platform accounts.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/platform-accounts", tag = "platform accounts", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
-    responses((status = 200, description = "Every account of the host", body = Vec<PlatformAccount>))
+    params(("id" = Uuid, Path, description = "Influencer id"), PageQuery),
+    responses((status = 200, description = "A page of the host's platform accounts", body = Page<PlatformAccount>))
 )]
 pub async fn list_accounts(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
+    let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;
     load(&mut conn, &caller, id).await?;
-    Ok(HttpResponse::Ok().json(list_for(&mut conn, caller.agency_id, id).await?))
+    let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| r.id, |r| r)))
+}
+
+/// One platform account of the host.
+#[utoipa::path(
+    get, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Influencer id"),
+        ("aid" = Uuid, Path, description = "Platform account id"),
+    ),
+    responses(
+        (status = 200, description = "The platform account", body = PlatformAccount),
+        (status = 404, description = "No such platform account of this host", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let (id, record_id) = path.into_inner();
+    let mut conn = state.conn().await?;
+    let row: PlatformAccount = platform_accounts::table
+        .filter(platform_accounts::agency_id.eq(caller.agency_id))
+        .filter(platform_accounts::influencer_id.eq(id))
+        .filter(platform_accounts::id.eq(record_id))
+        .select(PlatformAccount::as_select())
+        .first(&mut conn)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .json(row))
 }
 
 /// Registers a platform account of the host.
@@ -200,28 +242,32 @@ pub async fn create_account(
         created_at: now,
         updated_at: now,
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(platform_accounts::table)
-            .values(&row)
-            .execute(conn)
-            .await
-            .map_err(map_account_error)?;
-        let changes = Changes::new()
-            .value("platform", row.platform)
-            .value("handle", &row.handle)
-            .value("platform_user_id", &row.platform_user_id)
-            .value("status", row.status);
-        caller
-            .record(
-                conn,
-                "platform_account.create",
-                "platform_account",
-                row.id,
-                changes,
-            )
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let row: PlatformAccount = conn
+        .transaction(async |conn| {
+            let row: PlatformAccount = diesel::insert_into(platform_accounts::table)
+                .values(&row)
+                .returning(PlatformAccount::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(map_account_error)?;
+            let changes = Changes::new()
+                .value("platform", row.platform)
+                .value("handle", &row.handle)
+                .value("platform_user_id", &row.platform_user_id)
+                .value("status", row.status);
+            caller
+                .record(
+                    conn,
+                    "platform_account.create",
+                    "platform_account",
+                    row.id,
+                    changes,
+                )
+                .await?;
+            Ok::<_, AppError>(row)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(row.version))
         .insert_header((
@@ -347,4 +393,19 @@ pub async fn delete_account(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Every record of the host, unpaged (the personal-data export reads them all).
+pub async fn list_for(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    influencer_id: Uuid,
+) -> QueryResult<Vec<PlatformAccount>> {
+    platform_accounts::table
+        .filter(platform_accounts::agency_id.eq(agency_id))
+        .filter(platform_accounts::influencer_id.eq(influencer_id))
+        .order(platform_accounts::id.asc())
+        .select(PlatformAccount::as_select())
+        .load(conn)
+        .await
 }

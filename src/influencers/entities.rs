@@ -19,6 +19,7 @@ use crate::domain::enums::{EntityStatus, EntityType};
 use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
+use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::legal_entities;
 use crate::startup::AppState;
 
@@ -71,18 +72,24 @@ struct EntityChanges {
     status: Option<EntityStatus>,
 }
 
-pub async fn list_for(
+/// A page of the host's legal entities in id (creation) order.
+async fn page_of(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     influencer_id: Uuid,
+    page: &PageRequest<Uuid>,
 ) -> QueryResult<Vec<LegalEntity>> {
-    legal_entities::table
+    let mut query = legal_entities::table
         .filter(legal_entities::agency_id.eq(agency_id))
         .filter(legal_entities::influencer_id.eq(influencer_id))
         .order(legal_entities::id.asc())
+        .limit(page.fetch_limit())
         .select(LegalEntity::as_select())
-        .load(conn)
-        .await
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(legal_entities::id.gt(after));
+    }
+    query.load(conn).await
 }
 
 fn invalid_credit_code() -> AppError {
@@ -106,19 +113,54 @@ fn map_entity_error(error: DieselError) -> AppError {
 /// The host's legal entities.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/legal-entities", tag = "legal entities", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
-    responses((status = 200, description = "Every legal entity of the host", body = Vec<LegalEntity>))
+    params(("id" = Uuid, Path, description = "Influencer id"), PageQuery),
+    responses((status = 200, description = "A page of the host's legal entities", body = Page<LegalEntity>))
 )]
 pub async fn list_entities(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
+    let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;
     load(&mut conn, &caller, id).await?;
-    Ok(HttpResponse::Ok().json(list_for(&mut conn, caller.agency_id, id).await?))
+    let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| r.id, |r| r)))
+}
+
+/// One legal entity of the host.
+#[utoipa::path(
+    get, path = "/v1/influencers/{id}/legal-entities/{eid}", tag = "legal entities", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Influencer id"),
+        ("eid" = Uuid, Path, description = "Legal entity id"),
+    ),
+    responses(
+        (status = 200, description = "The legal entity", body = LegalEntity),
+        (status = 404, description = "No such legal entity of this host", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_entity(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let (id, record_id) = path.into_inner();
+    let mut conn = state.conn().await?;
+    let row: LegalEntity = legal_entities::table
+        .filter(legal_entities::agency_id.eq(caller.agency_id))
+        .filter(legal_entities::influencer_id.eq(id))
+        .filter(legal_entities::id.eq(record_id))
+        .select(LegalEntity::as_select())
+        .first(&mut conn)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .json(row))
 }
 
 /// Registers a legal entity of the host (or a virtual/brand host's operator).
@@ -160,22 +202,26 @@ pub async fn create_entity(
         created_at: now,
         updated_at: now,
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(legal_entities::table)
-            .values(&row)
-            .execute(conn)
-            .await
-            .map_err(map_entity_error)?;
-        let changes = Changes::new()
-            .value("entity_type", row.entity_type)
-            .value("name", &row.name)
-            .value("credit_code", &row.credit_code)
-            .value("status", row.status);
-        caller
-            .record(conn, "legal_entity.create", "legal_entity", row.id, changes)
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let row: LegalEntity = conn
+        .transaction(async |conn| {
+            let row: LegalEntity = diesel::insert_into(legal_entities::table)
+                .values(&row)
+                .returning(LegalEntity::as_returning())
+                .get_result(conn)
+                .await
+                .map_err(map_entity_error)?;
+            let changes = Changes::new()
+                .value("entity_type", row.entity_type)
+                .value("name", &row.name)
+                .value("credit_code", &row.credit_code)
+                .value("status", row.status);
+            caller
+                .record(conn, "legal_entity.create", "legal_entity", row.id, changes)
+                .await?;
+            Ok::<_, AppError>(row)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(row.version))
         .insert_header((
@@ -268,4 +314,19 @@ pub async fn update_entity(
     Ok(HttpResponse::build(StatusCode::OK)
         .insert_header(etag(updated.version))
         .json(updated))
+}
+
+/// Every record of the host, unpaged (the personal-data export reads them all).
+pub async fn list_for(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    influencer_id: Uuid,
+) -> QueryResult<Vec<LegalEntity>> {
+    legal_entities::table
+        .filter(legal_entities::agency_id.eq(agency_id))
+        .filter(legal_entities::influencer_id.eq(influencer_id))
+        .order(legal_entities::id.asc())
+        .select(LegalEntity::as_select())
+        .load(conn)
+        .await
 }

@@ -39,5 +39,11 @@ pub fn routes(routes: &mut Routes) {
         contracts::create_contract,
         personal_data::get_personal_data,
         personal_data::erase_personal_data,
+        entities::get_entity,
+        qualifications::get_qualification,
+        qualifications::update_qualification,
+        accounts::get_account,
+        contracts::get_contract,
+        contracts::update_contract,
     );
 }

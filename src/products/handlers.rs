@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
@@ -25,7 +25,7 @@ use crate::error::{AppError, FieldError, Problem, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::influencers::dto::ReasonRequest;
 use crate::json::Json;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::{influencers, live_sessions, session_products};
 use crate::startup::AppState;
 
@@ -475,29 +475,66 @@ pub async fn product_impact(
     }))
 }
 
-/// Tests of the product by hosts, newest first.
+/// Tests of the product by hosts, newest first (by test day).
 #[utoipa::path(
     get, path = "/v1/products/{id}/tests", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id")),
-    responses((status = 200, description = "Every test of the product", body = Vec<ProductTestView>))
+    params(("id" = Uuid, Path, description = "Product id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of the product's tests", body = Page<ProductTestView>),
+        (status = 404, description = "No such product in this agency", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn list_tests(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
+    let page = PageRequest::<(NaiveDate, Uuid)>::new(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;
     products::find(&mut conn, caller.agency_id, id).await?;
     let valid_days = state.settings.compliance.product_test_valid_days;
-    let tests = products::tests_of(&mut conn, caller.agency_id, id).await?;
-    Ok(HttpResponse::Ok().json(
-        tests
-            .into_iter()
-            .map(|t| ProductTestView::new(t, valid_days))
-            .collect::<Vec<_>>(),
-    ))
+    let rows = products::tests_of(
+        &mut conn,
+        caller.agency_id,
+        id,
+        page.after,
+        page.fetch_limit(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        |t| (t.tested_on, t.id),
+        |t| ProductTestView::new(t, valid_days),
+    )))
+}
+
+/// One test of the product.
+#[utoipa::path(
+    get, path = "/v1/products/{id}/tests/{tid}", tag = "products", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Product id"),
+        ("tid" = Uuid, Path, description = "Product test id"),
+    ),
+    responses(
+        (status = 200, description = "The test", body = ProductTestView),
+        (status = 404, description = "No such test of this product", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_test(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let (id, test_id) = path.into_inner();
+    let mut conn = state.conn().await?;
+    let test = products::find_test(&mut conn, caller.agency_id, id, test_id).await?;
+    let valid_days = state.settings.compliance.product_test_valid_days;
+    Ok(HttpResponse::Ok().json(ProductTestView::new(test, valid_days)))
 }
 
 /// Records that a host tested the product. A pass counts for sessions for
@@ -568,27 +605,31 @@ pub async fn create_test(
         recorded_by: caller.user_id,
         created_at: Utc::now(),
     };
-    conn.transaction(async |conn| {
-        diesel::insert_into(crate::schema::product_tests::table)
-            .values(&test)
-            .execute(conn)
-            .await?;
-        let changes = Changes::new()
-            .value("product_id", test.product_id)
-            .value("influencer_id", test.influencer_id)
-            .value("tested_on", test.tested_on)
-            .value("result", test.result);
-        caller
-            .record(
-                conn,
-                "product_test.create",
-                "product_test",
-                test.id,
-                changes,
-            )
-            .await
-    })
-    .await?;
+    // Answer what was stored (the database keeps microseconds and the column's scale).
+    let test: ProductTest = conn
+        .transaction(async |conn| {
+            let test: ProductTest = diesel::insert_into(crate::schema::product_tests::table)
+                .values(&test)
+                .returning(ProductTest::as_returning())
+                .get_result(conn)
+                .await?;
+            let changes = Changes::new()
+                .value("product_id", test.product_id)
+                .value("influencer_id", test.influencer_id)
+                .value("tested_on", test.tested_on)
+                .value("result", test.result);
+            caller
+                .record(
+                    conn,
+                    "product_test.create",
+                    "product_test",
+                    test.id,
+                    changes,
+                )
+                .await?;
+            Ok::<_, AppError>(test)
+        })
+        .await?;
     let valid_days = state.settings.compliance.product_test_valid_days;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/products/{id}/tests/{}", test.id)))

@@ -16,5 +16,6 @@ pub fn routes(routes: &mut Routes) {
         handlers::product_impact,
         handlers::list_tests,
         handlers::create_test,
+        handlers::get_test,
     );
 }

@@ -158,17 +158,46 @@ pub struct ProductTest {
     pub created_at: DateTime<Utc>,
 }
 
+/// The product's tests, newest first (by test day, then id), after `after` when given.
 pub async fn tests_of(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     product_id: Uuid,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: i64,
 ) -> QueryResult<Vec<ProductTest>> {
-    product_tests::table
+    let mut query = product_tests::table
         .filter(product_tests::agency_id.eq(agency_id))
         .filter(product_tests::product_id.eq(product_id))
         .order((product_tests::tested_on.desc(), product_tests::id.desc()))
+        .limit(limit)
         .select(ProductTest::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some((tested_on, id)) = after {
+        query = query.filter(
+            product_tests::tested_on
+                .lt(tested_on)
+                .or(product_tests::tested_on
+                    .eq(tested_on)
+                    .and(product_tests::id.lt(id))),
+        );
+    }
+    query.load(conn).await
+}
+
+/// One test of the product.
+pub async fn find_test(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    product_id: Uuid,
+    test_id: Uuid,
+) -> QueryResult<ProductTest> {
+    product_tests::table
+        .filter(product_tests::agency_id.eq(agency_id))
+        .filter(product_tests::product_id.eq(product_id))
+        .filter(product_tests::id.eq(test_id))
+        .select(ProductTest::as_select())
+        .first(conn)
         .await
 }
 

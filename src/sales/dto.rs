@@ -71,11 +71,14 @@ impl SaleView {
     }
 }
 
+/// A refund entry of an order line.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RefundView {
     pub id: Uuid,
     pub sale_id: Uuid,
+    /// Decimal string in `currency` (the line's).
     pub amount: String,
+    pub currency: String,
     pub reason: Option<String>,
     pub recorded_by: Uuid,
     pub import_batch_id: Option<Uuid>,
@@ -88,6 +91,7 @@ impl RefundView {
             id: refund.id,
             sale_id: refund.sale_id,
             amount: format_amount(refund.amount, currency),
+            currency: currency.to_owned(),
             reason: refund.reason,
             recorded_by: refund.recorded_by,
             import_batch_id: refund.import_batch_id,

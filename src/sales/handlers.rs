@@ -7,7 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use uuid::Uuid;
 
-use super::dto::{RefundRequest, SaleListQuery, SaleRequest, SaleView};
+use super::dto::{RefundRequest, RefundView, SaleListQuery, SaleRequest, SaleView};
 use super::ledger::{self, Outcome, Writer};
 use super::model::{self as sales, Refund, SaleFilter, SaleStatus};
 use super::validate::{FIELDS, check_line};
@@ -223,14 +223,15 @@ pub async fn get_sale(
     Ok(HttpResponse::Ok().json(SaleView::new(sale, Some(refunds))))
 }
 
-/// Refunds part or all of a line, as an entry of its own. Refunds never exceed the gross.
+/// Refunds part or all of a line, as an entry of its own. Refunds never exceed the gross; the
+/// line's `refunded_amount`, `net` and `status` move with them.
 #[utoipa::path(
     post, path = "/v1/sales/{id}/refunds", tag = "sales", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Sale id")),
     request_body = RefundRequest,
     responses(
         (status = 403, description = "The caller's role may not change this"),
-        (status = 201, description = "The line after the refund, with every refund", body = SaleView),
+        (status = 201, description = "The refund; `Location` names it", body = RefundView),
         (status = 409, description = "The line is cancelled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid amount, or more than what remains (`refund_exceeds_gross`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -252,7 +253,7 @@ pub async fn refund_sale(
         None => None,
     };
     let mut conn = state.conn().await?;
-    let sale = conn
+    let (refund, currency) = conn
         .transaction(async |conn| {
             let sale = sales::find_for_update(conn, caller.agency_id, id).await?;
             if sale.status == SaleStatus::Cancelled {
@@ -300,7 +301,7 @@ pub async fn refund_sale(
                 import_batch_id: None,
                 created_at: Utc::now(),
             };
-            let updated =
+            let (updated, refund) =
                 sales::apply_refund(conn, &sale, &refund)
                     .await
                     .map_err(|err| match err {
@@ -315,6 +316,7 @@ pub async fn refund_sale(
                         other => other.into(),
                     })?;
             let changes = crate::audit::model::Changes::new()
+                .value("refund_id", refund.id)
                 .value("amount", amount.to_string())
                 .change("status", sale.status, updated.status)
                 .change(
@@ -325,11 +327,35 @@ pub async fn refund_sale(
             caller
                 .record(conn, "sale.refund", "sale", id, changes)
                 .await?;
-            Ok(updated)
+            Ok((refund, updated.currency.trim().to_owned()))
         })
         .await?;
-    let refunds = sales::refunds_of(&mut conn, caller.agency_id, id).await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/sales/{id}")))
-        .json(SaleView::new(sale, Some(refunds))))
+        .insert_header(("Location", format!("/v1/sales/{id}/refunds/{}", refund.id)))
+        .json(RefundView::new(refund, &currency)))
+}
+
+/// One refund entry of a line.
+#[utoipa::path(
+    get, path = "/v1/sales/{id}/refunds/{rid}", tag = "sales", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Sale id"),
+        ("rid" = Uuid, Path, description = "Refund id"),
+    ),
+    responses(
+        (status = 200, description = "The refund", body = RefundView),
+        (status = 404, description = "No such refund of this line", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_refund(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Read)?;
+    let (id, refund_id) = path.into_inner();
+    let mut conn = state.conn().await?;
+    let sale = sales::find(&mut conn, caller.agency_id, id).await?;
+    let refund = sales::find_refund(&mut conn, caller.agency_id, id, refund_id).await?;
+    Ok(HttpResponse::Ok().json(RefundView::new(refund, sale.currency.trim())))
 }

@@ -402,7 +402,7 @@ pub async fn write(
                 import_batch_id: writer.import_batch_id,
                 created_at: Utc::now(),
             };
-            current = sales::apply_refund(conn, &current, &refund).await?;
+            current = sales::apply_refund(conn, &current, &refund).await?.0;
         }
         if line.input.status == SaleStatus::Cancelled && current.status != SaleStatus::Cancelled {
             current = sales::set_status(conn, &current, SaleStatus::Cancelled).await?;

@@ -20,5 +20,6 @@ pub fn routes(routes: &mut Routes) {
         imports::get_import,
         handlers::get_sale,
         handlers::refund_sale,
+        handlers::get_refund,
     );
 }

@@ -160,16 +160,34 @@ pub async fn refunds_of(
         .await
 }
 
+/// One refund entry of a sale.
+pub async fn find_refund(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    sale_id: Uuid,
+    refund_id: Uuid,
+) -> QueryResult<Refund> {
+    refunds::table
+        .filter(refunds::agency_id.eq(agency_id))
+        .filter(refunds::sale_id.eq(sale_id))
+        .filter(refunds::id.eq(refund_id))
+        .select(Refund::as_select())
+        .first(conn)
+        .await
+}
+
 /// Adds a refund entry and moves the sale's refunded amount and status with it. The database
-/// refuses refunds beyond the gross (`sales_refund_bounds`).
+/// refuses refunds beyond the gross (`sales_refund_bounds`). Answers the line and the refund as
+/// stored.
 pub async fn apply_refund(
     conn: &mut AsyncPgConnection,
     sale: &Sale,
     refund: &Refund,
-) -> QueryResult<Sale> {
-    diesel::insert_into(refunds::table)
+) -> QueryResult<(Sale, Refund)> {
+    let stored: Refund = diesel::insert_into(refunds::table)
         .values(refund)
-        .execute(conn)
+        .returning(Refund::as_returning())
+        .get_result(conn)
         .await?;
     let refunded = sale.refunded_amount + refund.amount;
     let status = sale.status.after_refunds(refunded, sale.gross);
@@ -182,6 +200,7 @@ pub async fn apply_refund(
         .returning(Sale::as_returning())
         .get_result(conn)
         .await
+        .map(|sale| (sale, stored))
 }
 
 /// Sets a line's status (a platform's cancellation).

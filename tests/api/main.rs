@@ -21,5 +21,6 @@ mod roster;
 mod sales;
 mod sessions;
 mod shutdown;
+mod subresources;
 mod system;
 mod users;

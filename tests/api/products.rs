@@ -167,8 +167,8 @@ async fn product_tests_record_who_tested_what_and_until_when_it_counts() {
         )
         .await
         .json();
-    assert_eq!(list.as_array().unwrap().len(), 2);
-    assert_eq!(list[0]["result"], "fail", "newest first");
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(list["items"][0]["result"], "fail", "newest first");
 }
 
 #[actix_web::test]

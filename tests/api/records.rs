@@ -73,7 +73,7 @@ async fn legal_entities_need_a_valid_credit_code_unique_in_the_agency() {
         .call(Method::GET, &path, Some(&owner), None)
         .await
         .json();
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 
 #[actix_web::test]
@@ -232,7 +232,7 @@ async fn contracts_of_a_host_never_overlap() {
         .call(Method::GET, &path, Some(&owner), None)
         .await
         .json();
-    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
 
 #[actix_web::test]
@@ -268,7 +268,7 @@ async fn qualifications_are_recorded_with_their_validity() {
     assert_eq!(
         app.call(Method::GET, &path, Some(&owner), None)
             .await
-            .json()
+            .json()["items"]
             .as_array()
             .unwrap()
             .len(),

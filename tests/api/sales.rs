@@ -169,9 +169,31 @@ async fn refunds_are_entries_that_move_status_and_never_exceed_the_gross() {
         )
         .await;
     assert_eq!(partial.status, 201, "{}", partial.text());
-    assert_eq!(partial.json()["status"], "partially_refunded");
-    assert_eq!(partial.json()["refunded_amount"], "33.33");
-    assert_eq!(partial.json()["net"], "66.66");
+    let refund = partial.json();
+    assert_eq!(refund["amount"], "33.33");
+    assert_eq!(refund["currency"], "CNY");
+    assert_eq!(refund["reason"], "one broken");
+    assert_eq!(refund["sale_id"], sale["id"]);
+    let location = partial.header("location").unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!("{path}/{}", refund["id"].as_str().unwrap())
+    );
+    let followed = shop
+        .app
+        .call(Method::GET, &location, Some(&shop.owner), None)
+        .await;
+    assert_eq!(followed.status, 200, "{}", followed.text());
+    assert_eq!(followed.json(), refund);
+    let sale_path = format!("/v1/sales/{}", sale["id"].as_str().unwrap());
+    let read = shop
+        .app
+        .call(Method::GET, &sale_path, Some(&shop.owner), None)
+        .await
+        .json();
+    assert_eq!(read["status"], "partially_refunded");
+    assert_eq!(read["refunded_amount"], "33.33");
+    assert_eq!(read["net"], "66.66");
     shop.app
         .call(
             Method::POST,
@@ -199,18 +221,15 @@ async fn refunds_are_entries_that_move_status_and_never_exceed_the_gross() {
             Some(json!({ "amount": "66.66" })),
         )
         .await;
-    assert_eq!(full.json()["status"], "refunded");
-    assert_eq!(full.json()["net"], "0.00");
+    assert_eq!(full.status, 201, "{}", full.text());
+    assert_eq!(full.json()["amount"], "66.66");
     let read = shop
         .app
-        .call(
-            Method::GET,
-            &format!("/v1/sales/{}", sale["id"].as_str().unwrap()),
-            Some(&shop.owner),
-            None,
-        )
+        .call(Method::GET, &sale_path, Some(&shop.owner), None)
         .await
         .json();
+    assert_eq!(read["status"], "refunded");
+    assert_eq!(read["net"], "0.00");
     let amounts: Vec<&str> = read["refunds"]
         .as_array()
         .unwrap()
