@@ -533,7 +533,8 @@ pub async fn refuse_nul(
         let limit = req
             .app_data::<web::Data<crate::startup::AppState>>()
             .map_or(1 << 20, |state| state.settings.server.json_body_limit);
-        let (body, rest) = buffer_up_to(actix_web::HttpMessage::take_payload(&mut req), limit).await;
+        let (body, rest) =
+            buffer_up_to(actix_web::HttpMessage::take_payload(&mut req), limit).await;
         match rest {
             // All of it was read: look for a NUL, then hand the body on unchanged.
             None => {
@@ -595,10 +596,7 @@ type BodyStream = actix_web::dev::Payload;
 
 /// Reads `payload` until it ends or passes `limit` bytes: the bytes read, and what is left when
 /// it passed the limit (or failed to read, left for the extractor to report).
-async fn buffer_up_to(
-    mut payload: BodyStream,
-    limit: usize,
-) -> (web::Bytes, Option<BodyStream>) {
+async fn buffer_up_to(mut payload: BodyStream, limit: usize) -> (web::Bytes, Option<BodyStream>) {
     use futures_util::StreamExt;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -649,7 +647,11 @@ fn find_nul(value: &serde_json::Value, at: String) -> Option<String> {
             .find_map(|(i, item)| find_nul(item, format!("{at}[{i}]"))),
         Value::Object(members) => members.iter().find_map(|(key, member)| {
             let key = crate::domain::printable(key);
-            let path = if at.is_empty() { key } else { format!("{at}.{key}") };
+            let path = if at.is_empty() {
+                key
+            } else {
+                format!("{at}.{key}")
+            };
             if path.contains('\u{fffd}') {
                 Some(path)
             } else {

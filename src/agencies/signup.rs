@@ -119,7 +119,8 @@ pub async fn create_agency_with_owner(
         // Only the database's refusal of the zone is the caller's problem; anything else (an
         // outage, a timeout) is answered as what it is.
         Err(diesel::result::Error::DatabaseError(_, info))
-            if info.message().contains("time zone") && info.message().contains("not recognized") =>
+            if info.message().contains("time zone")
+                && info.message().contains("not recognized") =>
         {
             return Err(AppError::validation(vec![FieldError::new(
                 "time_zone",

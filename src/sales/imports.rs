@@ -702,7 +702,7 @@ pub async fn import_sales(
             };
             Ok(HttpResponse::Created()
                 .insert_header(("Location", format!("/v1/sales/imports/{}", batch.id)))
-                .json(ImportView::from(batch)))
+                .json(ImportView::try_from(batch)?))
         }
         Err(Failure::Rejected(tally)) => Err(record_refusal(&mut conn, &ctx, tally, None).await?),
         Err(Failure::Fatal(error, tally)) => {
@@ -736,7 +736,16 @@ pub async fn list_imports(
         rows = rows.filter(import_batches::id.lt(before));
     }
     let rows = rows.load(&mut conn).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |b| b.id, ImportView::from)))
+    let page = Page::from_rows(rows, &page, |b| b.id, |b| b);
+    let items = page
+        .items
+        .into_iter()
+        .map(ImportView::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One import: who, when, the file's name and SHA-256, the counts and every bad row.
@@ -760,7 +769,7 @@ pub async fn get_import(
         .select(ImportBatch::as_select())
         .first(&mut conn)
         .await?;
-    Ok(HttpResponse::build(StatusCode::OK).json(ImportView::from(batch)))
+    Ok(HttpResponse::build(StatusCode::OK).json(ImportView::try_from(batch)?))
 }
 
 #[cfg(test)]
@@ -794,7 +803,9 @@ mod tests {
     #[actix_web::test]
     async fn a_parser_that_stops_without_finishing_fails_the_import() {
         let (tx, mut rx) = mpsc::channel(8);
-        tx.send(Parsed::Rows(vec![(2, Ok(Map::new()))])).await.unwrap();
+        tx.send(Parsed::Rows(vec![(2, Ok(Map::new()))]))
+            .await
+            .unwrap();
         // The parser thread panics: its sender is dropped without `Done`.
         drop(tx);
         assert!(matches!(next_rows(&mut rx).await, Ok(Some(rows)) if rows.len() == 1));

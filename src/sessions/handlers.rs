@@ -364,16 +364,8 @@ pub async fn create_session(
         ai_label,
         product_ids: lineup.iter().map(|(id, _)| *id).collect(),
     };
-    let violations = plan::evaluate(
-        &mut conn,
-        caller.agency_id,
-        &time_zone,
-        valid_days,
-        &[draft],
-    )
-    .await?
-    .pop()
-    .unwrap_or_default();
+    let violations =
+        plan::evaluate_one(&mut conn, caller.agency_id, &time_zone, valid_days, draft).await?;
     if blocks_scheduling(&violations) {
         return Err(compliance_refusal(
             "The session breaks scheduling rules.",
@@ -573,10 +565,8 @@ pub async fn update_session(
                     product_ids: lineup.iter().map(|l| l.product_id).collect(),
                 };
                 let violations =
-                    plan::evaluate(conn, caller.agency_id, &time_zone, valid_days, &[draft])
-                        .await?
-                        .pop()
-                        .unwrap_or_default();
+                    plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft)
+                        .await?;
                 if blocks_scheduling(&violations) {
                     return Err(compliance_refusal(
                         "The new plan breaks scheduling rules.",
@@ -674,10 +664,7 @@ pub async fn put_lineup(
                 product_ids: lineup.iter().map(|(id, _)| *id).collect(),
             };
             let violations =
-                plan::evaluate(conn, caller.agency_id, &time_zone, valid_days, &[draft])
-                    .await?
-                    .pop()
-                    .unwrap_or_default();
+                plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft).await?;
             if blocks_scheduling(&violations) {
                 return Err(compliance_refusal(
                     "The lineup breaks scheduling rules.",
