@@ -341,6 +341,13 @@ impl From<diesel::result::Error> for AppError {
                         errors: Vec::new(),
                     }
                 }
+                DatabaseErrorKind::Unknown if out_of_range_time(info.message()) => {
+                    AppError::BadRequest {
+                        code: "value_out_of_range",
+                        detail: "A date or time in the request is outside the range the service keeps (years 4713 BC to 294276 AD).".to_owned(),
+                        errors: Vec::new(),
+                    }
+                }
                 DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ExclusionViolation => {
                     AppError::Conflict {
                         code: "conflict",
@@ -362,6 +369,18 @@ fn refused_text(message: &str) -> bool {
         "unsupported Unicode escape sequence",
         "has no equivalent in encoding",
         "cannot be converted to text",
+    ]
+    .iter()
+    .any(|known| message.contains(known))
+}
+
+/// PostgreSQL's refusal of a date or time beyond its range (SQLSTATE 22008), which only a
+/// request's own value can cause (the service computes none near those bounds).
+fn out_of_range_time(message: &str) -> bool {
+    [
+        "timestamp out of range",
+        "date out of range",
+        "date/time field value out of range",
     ]
     .iter()
     .any(|known| message.contains(known))
