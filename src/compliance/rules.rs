@@ -283,9 +283,8 @@ pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violatio
             format!("Product {} is recalled.", item.sku),
         ));
     }
-    if !(plan.lineup.is_empty() && plan.unknown_products.is_empty())
-        && !host.has_active_legal_entity()
-    {
+    let sells = !plan.lineup.is_empty() || !plan.unknown_products.is_empty();
+    if sells && !host.has_active_legal_entity() {
         violations.push(Violation::new(
             ViolationCode::LegalEntityMissing,
             "The host sells products but has no active legal entity.",
