@@ -121,12 +121,20 @@ async fn a_nul_character_anywhere_is_a_400_or_422_naming_where_never_a_500() {
     assert_eq!(answer.status, 201, "{}", answer.text());
 
     // A path segment.
-    app.call(Method::GET, "/v1/influencers/%00", owner, None)
-        .await
-        .problem(400, "invalid_path");
-    app.call(Method::GET, "/v1/products/ab%00cd/impact", owner, None)
-        .await
-        .problem(400, "invalid_path");
+    for path in [
+        "/v1/influencers/%00",
+        "/v1/products/ab%00cd/impact",
+        "/v1/no-such%00",
+    ] {
+        let problem = app
+            .call(Method::GET, path, owner, None)
+            .await
+            .problem(400, "invalid_path");
+        assert_eq!(
+            fields(&problem),
+            vec![("path".to_owned(), "invalid_character".to_owned())]
+        );
+    }
 
     // Import cells, CSV and JSON: reported per line, nothing written.
     let csv = "platform,external_order_id,sold_at,platform_user_id,sku,quantity,unit_price\r\n\
