@@ -334,6 +334,20 @@ impl From<diesel::result::Error> for AppError {
                         cause: error.to_string(),
                     }
                 }
+                DatabaseErrorKind::Unknown if refused_text(info.message()) => {
+                    AppError::BadRequest {
+                        code: "invalid_character",
+                        detail: "The request holds text the database cannot store (e.g. a NUL character).".to_owned(),
+                        errors: Vec::new(),
+                    }
+                }
+                DatabaseErrorKind::Unknown if out_of_range_time(info.message()) => {
+                    AppError::BadRequest {
+                        code: "value_out_of_range",
+                        detail: "A date or time in the request is outside the range the service keeps (years 4713 BC to 294276 AD).".to_owned(),
+                        errors: Vec::new(),
+                    }
+                }
                 DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ExclusionViolation => {
                     AppError::Conflict {
                         code: "conflict",
@@ -345,6 +359,31 @@ impl From<diesel::result::Error> for AppError {
             _ => AppError::Internal(error.into()),
         }
     }
+}
+
+/// PostgreSQL's refusals of text it cannot store (SQLSTATE 22021, 22P05, 22P04): a request
+/// problem, never a 500. The SQLSTATE does not survive diesel-async, so the message is read.
+fn refused_text(message: &str) -> bool {
+    [
+        "invalid byte sequence",
+        "unsupported Unicode escape sequence",
+        "has no equivalent in encoding",
+        "cannot be converted to text",
+    ]
+    .iter()
+    .any(|known| message.contains(known))
+}
+
+/// PostgreSQL's refusal of a date or time beyond its range (SQLSTATE 22008), which only a
+/// request's own value can cause (the service computes none near those bounds).
+fn out_of_range_time(message: &str) -> bool {
+    [
+        "timestamp out of range",
+        "date out of range",
+        "date/time field value out of range",
+    ]
+    .iter()
+    .any(|known| message.contains(known))
 }
 
 impl From<crate::db::PoolError> for AppError {
@@ -486,6 +525,159 @@ pub async fn problem_json(
     match next.call(req).await {
         Ok(response) => Ok(ensure_problem(response.map_into_boxed_body())),
         Err(error) => Err(EdgeError::from_error(&error, None).into()),
+    }
+}
+
+/// Middleware: PostgreSQL cannot store a NUL character in text, so no request carrying one
+/// reaches a handler. A NUL in the query string, the path or a JSON body (up to the JSON body
+/// limit) answers 400 naming where it is. Sales import files are checked line by line by the
+/// import itself, which reports every bad cell with its line.
+pub async fn refuse_nul(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if let Some(error) = nul_in_url(req.path(), req.query_string()) {
+        return Ok(req.error_response(error));
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| {
+            let media = media.trim().to_ascii_lowercase();
+            media == "application/json" || media.ends_with("+json")
+        });
+    if is_json && !req.path().ends_with(NUL_CHECKED_BY_HANDLER) {
+        let limit = req
+            .app_data::<web::Data<crate::startup::AppState>>()
+            .map_or(1 << 20, |state| state.settings.server.json_body_limit);
+        let (body, rest) =
+            buffer_up_to(actix_web::HttpMessage::take_payload(&mut req), limit).await;
+        match rest {
+            // All of it was read: look for a NUL, then hand the body on unchanged.
+            None => {
+                if let Some(field) = nul_in_json(&body) {
+                    return Ok(req.error_response(AppError::BadRequest {
+                        code: "invalid_body",
+                        detail: format!("{field} contains a NUL character, which is not accepted."),
+                        errors: vec![crate::domain::nul_error(&field)],
+                    }));
+                }
+                req.set_payload(actix_web::dev::Payload::from(body));
+            }
+            // Too large for a JSON body: the extractor answers 413; pass it on as it came.
+            Some(rest) => {
+                use futures_util::StreamExt;
+                let stream = futures_util::stream::once(async move { Ok(body) }).chain(rest);
+                req.set_payload(actix_web::dev::Payload::Stream {
+                    payload: Box::pin(stream),
+                });
+            }
+        }
+    }
+    next.call(req).await.map(|res| res.map_into_boxed_body())
+}
+
+/// The route whose JSON bodies (import files) are checked by their handler, line by line.
+const NUL_CHECKED_BY_HANDLER: &str = "/sales/imports";
+
+fn nul_in_url(path: &str, query: &str) -> Option<AppError> {
+    if path.contains("%00") || path.contains('\0') {
+        return Some(AppError::BadRequest {
+            code: "invalid_path",
+            detail: "The path contains a NUL character, which is not accepted.".to_owned(),
+            errors: vec![crate::domain::nul_error("path")],
+        });
+    }
+    if !query.contains("%00") && !query.contains('\0') {
+        return None;
+    }
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let mut errors: Vec<FieldError> = pairs
+        .iter()
+        .filter(|(key, value)| key.contains('\0') || value.contains('\0'))
+        .map(|(key, _)| crate::domain::nul_error(&crate::domain::printable(key)))
+        .collect();
+    if errors.is_empty() {
+        errors.push(crate::domain::nul_error("query"));
+    }
+    Some(AppError::BadRequest {
+        code: "invalid_query",
+        detail: "The query string contains a NUL character, which is not accepted.".to_owned(),
+        errors,
+    })
+}
+
+type BodyStream = actix_web::dev::Payload;
+
+/// Reads `payload` until it ends or passes `limit` bytes: the bytes read, and what is left when
+/// it passed the limit (or failed to read, left for the extractor to report).
+async fn buffer_up_to(mut payload: BodyStream, limit: usize) -> (web::Bytes, Option<BodyStream>) {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(chunk) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > limit {
+                    return (body.freeze(), Some(payload));
+                }
+            }
+            Err(error) => {
+                let failed = futures_util::stream::once(async move { Err(error) });
+                return (
+                    body.freeze(),
+                    Some(actix_web::dev::Payload::Stream {
+                        payload: Box::pin(failed),
+                    }),
+                );
+            }
+        }
+    }
+    (body.freeze(), None)
+}
+
+/// Where a JSON document holds a NUL character (in a key or a string), as a dotted path, if it
+/// does; a document that does not parse is left to the extractor.
+fn nul_in_json(body: &[u8]) -> Option<String> {
+    // A NUL can only be written `\u0000` in JSON; skip the parse when that cannot be there.
+    let maybe = body
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|b| *b == b'0'));
+    if !maybe {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    find_nul(&value, String::new())
+}
+
+fn find_nul(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('\0') => {
+            Some(if at.is_empty() { "body".to_owned() } else { at })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_nul(item, format!("{at}[{i}]"))),
+        Value::Object(members) => members.iter().find_map(|(key, member)| {
+            let key = crate::domain::printable(key);
+            let path = if at.is_empty() {
+                key
+            } else {
+                format!("{at}.{key}")
+            };
+            if path.contains('\u{fffd}') {
+                Some(path)
+            } else {
+                find_nul(member, path)
+            }
+        }),
+        _ => None,
     }
 }
 

@@ -142,6 +142,7 @@ pub fn app(
         // Outermost last: request id and span around everything, then metrics and logs, then
         // the problem+json guarantee, then CORS next to the routes.
         .wrap(Condition::new(cors_enabled, cors))
+        .wrap(from_fn(error::refuse_nul))
         .wrap(from_fn(error::problem_json))
         .wrap(from_fn(telemetry::observe_request))
 }

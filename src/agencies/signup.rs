@@ -114,12 +114,21 @@ pub async fn create_agency_with_owner(
         .bind::<diesel::sql_types::Text, _>(&agency.time_zone)
         .execute(conn)
         .await;
-    if known.is_err() {
-        return Err(AppError::validation(vec![FieldError::new(
-            "time_zone",
-            "invalid_time_zone",
-            "not a time zone the database knows",
-        )]));
+    match known {
+        Ok(_) => {}
+        // Only the database's refusal of the zone is the caller's problem; anything else (an
+        // outage, a timeout) is answered as what it is.
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("time zone")
+                && info.message().contains("not recognized") =>
+        {
+            return Err(AppError::validation(vec![FieldError::new(
+                "time_zone",
+                "invalid_time_zone",
+                "not a time zone the database knows",
+            )]));
+        }
+        Err(error) => return Err(error.into()),
     }
     let result = conn
         .transaction(async |conn| {

@@ -68,6 +68,14 @@ impl Role {
     }
 }
 
+impl Role {
+    /// Owner, admin and compliance read a host's full personal data (the date of birth
+    /// included); manager and analyst see masked numbers and an age.
+    pub fn reads_personal_data(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin | Role::Compliance)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,7 @@ text_enum! {
         AiLabelMissing => "ai_label_missing",
         LanguageNotMandarin => "language_not_mandarin",
         ProductRecalled => "product_recalled",
+        ProductUnknown => "product_unknown",
         LegalEntityMissing => "legal_entity_missing",
         ProductUntested => "product_untested",
         QualificationMissing => "qualification_missing",
@@ -60,7 +61,8 @@ impl ViolationCode {
             | V::PlatformAccountMissing
             | V::AiLabelMissing
             | V::LanguageNotMandarin
-            | V::ProductRecalled => Stage::Schedule,
+            | V::ProductRecalled
+            | V::ProductUnknown => Stage::Schedule,
             V::LegalEntityMissing | V::ProductUntested | V::QualificationMissing => Stage::Start,
             V::SalesWithoutLegalEntity
             | V::RecalledProductSold
@@ -221,12 +223,17 @@ pub struct LineupFacts {
 pub struct SessionPlan {
     /// The session's day in the agency's time zone.
     pub date: NaiveDate,
-    pub platform: Platform,
+    /// The platform of the session's account; `None` when the account is not found, which
+    /// the rules treat as the strictest case (no account, a mainland platform).
+    pub platform: Option<Platform>,
     /// The host has an active (not banned) account on `platform`.
     pub has_active_account: bool,
     pub language: String,
     pub ai_label: bool,
     pub lineup: Vec<LineupFacts>,
+    /// Lineup products that are not in the agency's catalogue (ids): nothing can be checked
+    /// about them, so each one is a violation.
+    pub unknown_products: Vec<String>,
 }
 
 /// Every rule for a host in a session: the host rules on the session's day, then the session's
@@ -236,11 +243,16 @@ pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violatio
         .into_iter()
         .filter(|v| v.blocks != Stage::Nothing)
         .collect();
-    if !plan.has_active_account {
-        violations.push(Violation::new(
+    match plan.platform {
+        Some(platform) if !plan.has_active_account => violations.push(Violation::new(
             ViolationCode::PlatformAccountMissing,
-            format!("The host has no active {} account.", plan.platform),
-        ));
+            format!("The host has no active {platform} account."),
+        )),
+        Some(_) => {}
+        None => violations.push(Violation::new(
+            ViolationCode::PlatformAccountMissing,
+            "The session's platform account is not a known account of this host.",
+        )),
     }
     if host.kind == InfluencerKind::Virtual && !plan.ai_label {
         violations.push(Violation::new(
@@ -248,13 +260,22 @@ pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violatio
             "A virtual host's session must tell viewers the host is AI-generated (ai_label).",
         ));
     }
-    if plan.platform.is_mainland() && !is_mandarin(&plan.language) {
+    if plan.platform.is_none_or(Platform::is_mainland) && !is_mandarin(&plan.language) {
+        let platform = plan
+            .platform
+            .map_or_else(|| "an unknown platform".to_owned(), |p| p.to_string());
         violations.push(Violation::new(
             ViolationCode::LanguageNotMandarin,
             format!(
-                "Sessions on {} are in Mandarin, not {}.",
-                plan.platform, plan.language
+                "Sessions on {platform} are in Mandarin, not {}.",
+                plan.language
             ),
+        ));
+    }
+    for id in &plan.unknown_products {
+        violations.push(Violation::new(
+            ViolationCode::ProductUnknown,
+            format!("Lineup product {id} is not in the catalogue."),
         ));
     }
     for item in plan.lineup.iter().filter(|item| item.recalled) {
@@ -263,7 +284,8 @@ pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violatio
             format!("Product {} is recalled.", item.sku),
         ));
     }
-    if !plan.lineup.is_empty() && !host.has_active_legal_entity() {
+    let sells = !plan.lineup.is_empty() || !plan.unknown_products.is_empty();
+    if sells && !host.has_active_legal_entity() {
         violations.push(Violation::new(
             ViolationCode::LegalEntityMissing,
             "The host sells products but has no active legal entity.",
@@ -490,17 +512,19 @@ mod tests {
             ViolationCode::SalesWithoutLegalEntity.blocks(),
             Stage::Nothing
         );
-        assert_eq!(ViolationCode::ALL.len(), 18);
+        assert_eq!(ViolationCode::ProductUnknown.blocks(), Stage::Schedule);
+        assert_eq!(ViolationCode::ALL.len(), 19);
     }
 
     fn clean_plan() -> SessionPlan {
         SessionPlan {
             date: DAY(),
-            platform: Platform::Douyin,
+            platform: Some(Platform::Douyin),
             has_active_account: true,
             language: "zh-CN".into(),
             ai_label: false,
             lineup: vec![],
+            unknown_products: vec![],
         }
     }
 
@@ -544,7 +568,7 @@ mod tests {
         assert!(blocks_scheduling(&violations));
 
         plan = clean_plan();
-        plan.platform = Platform::Tiktok;
+        plan.platform = Some(Platform::Tiktok);
         plan.language = "en".into();
         assert!(
             evaluate_session(&seller(), &plan).is_empty(),
@@ -609,5 +633,31 @@ mod tests {
             valid_until: date(2026, 12, 10),
         }];
         assert!(evaluate_session(&host, &plan).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_account_or_product_is_a_violation_never_skipped() {
+        let mut plan = clean_plan();
+        plan.platform = None;
+        plan.has_active_account = false;
+        plan.language = "en".into();
+        let violations = evaluate_session(&seller(), &plan);
+        assert_eq!(
+            codes(&violations),
+            vec![
+                ViolationCode::PlatformAccountMissing,
+                ViolationCode::LanguageNotMandarin
+            ],
+            "an unknown platform is judged as strictly as a mainland one"
+        );
+        assert!(blocks_scheduling(&violations));
+
+        let mut plan = clean_plan();
+        plan.unknown_products = vec!["0192b7a0-0000-7000-8000-000000000000".into()];
+        let violations = evaluate_session(&seller(), &plan);
+        assert_eq!(codes(&violations), vec![ViolationCode::ProductUnknown]);
+        assert!(violations[0].message.contains("0192b7a0"));
+        assert!(blocks_scheduling(&violations));
+        assert!(!ready_to_start(&violations));
     }
 }

@@ -29,6 +29,9 @@ pub fn check_text(
     min: usize,
     max: usize,
 ) -> Result<String, crate::error::FieldError> {
+    if value.contains('\0') {
+        return Err(nul_error(field));
+    }
     let trimmed = value.trim();
     let length = trimmed.chars().count();
     let clean = trimmed
@@ -42,6 +45,20 @@ pub fn check_text(
         ));
     }
     Ok(trimmed.to_owned())
+}
+
+/// The field error for text holding a NUL character, which PostgreSQL cannot store.
+pub fn nul_error(field: &str) -> crate::error::FieldError {
+    crate::error::FieldError::new(
+        field,
+        "invalid_character",
+        format!("{field} contains a NUL character"),
+    )
+}
+
+/// `text` with every NUL character replaced by U+FFFD, safe to echo back or store.
+pub fn printable(text: &str) -> String {
+    text.replace('\0', "\u{fffd}")
 }
 
 /// An http(s) URL as given by a client (at most 2000 characters as sent, trimmed, no spaces).

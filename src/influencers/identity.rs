@@ -20,6 +20,7 @@ use super::dto::ReasonRequest;
 use super::handlers::load;
 use crate::agencies::today_for;
 use crate::audit::model::Changes;
+use crate::auth::roles::Role;
 use crate::auth::{Caller, Capability};
 use crate::crypto::Sealed;
 use crate::domain::check_text;
@@ -80,7 +81,11 @@ pub struct IdentityView {
     pub document_type: Option<DocumentType>,
     /// At most the first 3 and last 4 characters; never the birth date.
     pub document_number_masked: Option<String>,
+    /// Only for owner, admin and compliance (who may read a host's full personal data).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<NaiveDate>,
+    /// Full years today, in the agency's time zone; every role sees it (`null` once erased).
+    pub age: Option<i32>,
     /// `pending` after every submission, then `verified` or `rejected`; `erased` once its
     /// personal data was erased.
     pub verification_state: VerificationState,
@@ -94,14 +99,19 @@ pub struct IdentityView {
     pub version: i32,
 }
 
-impl From<Identity> for IdentityView {
-    fn from(row: Identity) -> Self {
+impl IdentityView {
+    /// The identity as `role` may see it on `today` (the agency's local date): manager and
+    /// analyst see an age, never the date of birth.
+    pub fn for_role(row: Identity, role: Role, today: NaiveDate) -> Self {
         Self {
             influencer_id: row.influencer_id,
             real_name: row.real_name,
             document_type: row.document_type,
             document_number_masked: row.document_number_masked,
-            date_of_birth: row.date_of_birth,
+            date_of_birth: row.date_of_birth.filter(|_| role.reads_personal_data()),
+            age: row
+                .date_of_birth
+                .map(|born| crate::compliance::rules::age_on(born, today)),
             verification_state: row.verification_state,
             submitted_by: row.submitted_by,
             submitted_at: row.submitted_at,
@@ -247,10 +257,16 @@ fn check_document(
     }
 }
 
-fn identity_response(status: StatusCode, row: Identity) -> HttpResponse {
-    HttpResponse::build(status)
+async fn identity_response(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    status: StatusCode,
+    row: Identity,
+) -> Result<HttpResponse, AppError> {
+    let today = today_for(conn, caller.agency_id).await?;
+    Ok(HttpResponse::build(status)
         .insert_header(crate::etag::etag(row.version))
-        .json(IdentityView::from(row))
+        .json(IdentityView::for_role(row, caller.role, today)))
 }
 
 /// Submits or replaces the host's identity; verification starts over (`pending`).
@@ -346,14 +362,17 @@ pub async fn put_identity(
         })
         .await?;
     let (saved, created) = outcome;
-    Ok(identity_response(
+    identity_response(
+        &mut conn,
+        &caller,
         if created {
             StatusCode::CREATED
         } else {
             StatusCode::OK
         },
         saved,
-    ))
+    )
+    .await
 }
 
 fn map_identity_error(error: DieselError) -> AppError {
@@ -386,7 +405,7 @@ pub async fn get_identity(
     let row = find(&mut conn, caller.agency_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(identity_response(StatusCode::OK, row))
+    identity_response(&mut conn, &caller, StatusCode::OK, row).await
 }
 
 /// Applies a review decision to a pending (or, for rejection, verified) identity.
@@ -475,7 +494,8 @@ pub async fn verify_identity(
         None,
     )
     .await?;
-    Ok(identity_response(StatusCode::OK, row))
+    let mut conn = state.conn().await?;
+    identity_response(&mut conn, &caller, StatusCode::OK, row).await
 }
 
 /// Rejects a pending identity, or revokes a verified one, with a reason.
@@ -505,7 +525,8 @@ pub async fn reject_identity(
         Some(reason),
     )
     .await?;
-    Ok(identity_response(StatusCode::OK, row))
+    let mut conn = state.conn().await?;
+    identity_response(&mut conn, &caller, StatusCode::OK, row).await
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -281,8 +281,32 @@ pub async fn update_product(
                 Some(code) => parse_currency("currency", code)
                     .map_err(|e| errors.push(e))
                     .ok(),
-                None => crate::domain::currency::Currency::parse(&current.currency),
+                None => Some(
+                    crate::domain::currency::Currency::parse(&current.currency).ok_or_else(
+                        || {
+                            anyhow::anyhow!(
+                                "product {id}: stored currency {} is unknown",
+                                current.currency
+                            )
+                        },
+                    )?,
+                ),
             };
+            // A price is only meaningful in its currency: a new currency needs its price.
+            if let Some(new) = currency
+                && body.currency.is_some()
+                && new.code() != current.currency
+                && body.list_price.is_none()
+            {
+                errors.push(FieldError::new(
+                    "list_price",
+                    "required",
+                    format!(
+                        "changing the currency to {} needs a list_price in it",
+                        new.code()
+                    ),
+                ));
+            }
             let list_price = match (&body.list_price, currency) {
                 (Some(value), Some(currency)) => parse_amount("list_price", value, currency)
                     .map_err(|e| errors.push(e))

@@ -56,6 +56,8 @@ pub struct GmvQuery {
     pub tz: Tz,
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
+    /// Only lines in this currency (ISO 4217 code), when given.
+    pub currency: Option<String>,
     /// `tz` is the agency's own time zone, whose days the daily rollups hold.
     pub agency_zone: bool,
 }
@@ -334,6 +336,11 @@ pub async fn run(
     } else {
         sql.push_str(" AND $6::uuid IS NULL");
     }
+    if query.currency.is_some() {
+        sql.push_str(" AND trim(s.currency) = $9");
+    } else {
+        sql.push_str(" AND $9::text IS NULL");
+    }
     sql.push_str(&format!(
         " GROUP BY {} HAVING {orders} <> 0 OR coalesce({gross}, 0) <> 0 ORDER BY {}",
         group_clause.join(", "),
@@ -348,6 +355,7 @@ pub async fn run(
         .bind::<Nullable<SqlUuid>, _>(query.influencer_id)
         .bind::<diesel::sql_types::Date, _>(query.from)
         .bind::<diesel::sql_types::Date, _>(query.to)
+        .bind::<Nullable<Text>, _>(query.currency.as_deref())
         .load::<GmvRow>(conn)
         .await?;
     Ok((rows, source))
@@ -404,6 +412,7 @@ mod tests {
             tz: chrono_tz::Asia::Shanghai,
             influencer_id: None,
             platform: None,
+            currency: None,
             agency_zone: true,
         };
         assert_eq!(choose_source(&query, true), Source::DailyPlatform);

@@ -39,8 +39,8 @@ pub struct GmvParams {
     pub tz: Option<String>,
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
-    /// Only this currency's rows (for the chart: which currency to draw; default: the one with
-    /// the most gross).
+    /// Only lines in this currency (ISO 4217). For the chart: the currency to draw (default:
+    /// the one with the most gross).
     #[param(pattern = r"^[A-Z]{3}$")]
     pub currency: Option<String>,
 }
@@ -171,6 +171,17 @@ async fn gmv_query(
         &mut errors,
     )
     .await?;
+    let currency = params
+        .currency
+        .as_deref()
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .and_then(|code| {
+            crate::domain::money::parse_currency("currency", code)
+                .map_err(|e| errors.push(e))
+                .ok()
+        })
+        .map(|currency| currency.code().to_owned());
     match (from, to, errors.is_empty()) {
         (Some(from), Some(to), true) => Ok((
             GmvQuery {
@@ -180,6 +191,7 @@ async fn gmv_query(
                 tz,
                 influencer_id: params.influencer_id,
                 platform: params.platform,
+                currency,
                 agency_zone,
             },
             conn,
@@ -332,7 +344,7 @@ pub async fn gmv_chart(
     for row in &rows {
         *gross_by_currency.entry(row.currency.clone()).or_default() += row.gross;
     }
-    let currency = params
+    let currency = query
         .currency
         .clone()
         .or_else(|| {

@@ -182,9 +182,19 @@ pub struct ImportView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<ImportBatch> for ImportView {
-    fn from(batch: ImportBatch) -> Self {
-        Self {
+impl TryFrom<ImportBatch> for ImportView {
+    type Error = crate::error::AppError;
+
+    /// Fails when the stored row errors do not decode: a corrupt record is an error, never an
+    /// import without errors.
+    fn try_from(batch: ImportBatch) -> Result<Self, Self::Error> {
+        let errors = serde_json::from_value::<Vec<StoredError>>(batch.errors).map_err(|e| {
+            anyhow::anyhow!(
+                "import batch {}: stored errors do not decode: {e}",
+                batch.id
+            )
+        })?;
+        Ok(Self {
             id: batch.id,
             uploaded_by: batch.uploaded_by,
             file_name: batch.file_name,
@@ -198,8 +208,7 @@ impl From<ImportBatch> for ImportView {
             updated: batch.updated,
             duplicates: batch.duplicates,
             rejected: batch.rejected,
-            errors: serde_json::from_value::<Vec<StoredError>>(batch.errors)
-                .unwrap_or_default()
+            errors: errors
                 .into_iter()
                 .map(|e| FieldError {
                     line: e.line,
@@ -209,7 +218,7 @@ impl From<ImportBatch> for ImportView {
                 })
                 .collect(),
             created_at: batch.created_at,
-        }
+        })
     }
 }
 

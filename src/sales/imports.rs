@@ -70,6 +70,22 @@ enum Parsed {
     Rows(Vec<Row>),
     /// The file cannot be read as a whole (bad header, broken JSON, too many rows).
     Fatal(AppError),
+    /// The whole file was read. Without it, the parser stopped early (it panicked or failed)
+    /// and the import fails: the rows read so far are never committed as if they were all.
+    Done,
+}
+
+/// The next rows from the parser; `None` once it read the whole file. A fatal problem, or a
+/// parser that went away without saying it finished, is a failure of the whole import.
+async fn next_rows(rx: &mut mpsc::Receiver<Parsed>) -> Result<Option<Vec<Row>>, AppError> {
+    match rx.recv().await {
+        Some(Parsed::Rows(rows)) => Ok(Some(rows)),
+        Some(Parsed::Done) => Ok(None),
+        Some(Parsed::Fatal(error)) => Err(error),
+        None => Err(AppError::Internal(anyhow::anyhow!(
+            "the import parser stopped before the end of the file"
+        ))),
+    }
 }
 
 fn fatal_row(line: u64, field: &str, code: &str, message: String) -> FieldError {
@@ -182,9 +198,10 @@ fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
             return;
         }
     }
-    if !batch.is_empty() {
-        let _ = tx.blocking_send(Parsed::Rows(batch));
+    if !batch.is_empty() && tx.blocking_send(Parsed::Rows(batch)).is_err() {
+        return;
     }
+    let _ = tx.blocking_send(Parsed::Done);
 }
 
 fn csv_row(
@@ -283,9 +300,10 @@ fn parse_json(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
             errors: Vec::new(),
         }),
     };
-    if let Some(error) = fatal {
-        let _ = tx.blocking_send(Parsed::Fatal(error));
-    }
+    let _ = tx.blocking_send(match fatal {
+        Some(error) => Parsed::Fatal(error),
+        None => Parsed::Done,
+    });
 }
 
 /// The body spooled to disk, with its hash and size.
@@ -395,10 +413,11 @@ async fn run_import(
     };
     let mut tally = Tally::default();
     let now = Utc::now();
-    while let Some(parsed) = rx.recv().await {
-        let rows = match parsed {
-            Parsed::Rows(rows) => rows,
-            Parsed::Fatal(error) => return Err(Failure::Fatal(error, tally)),
+    loop {
+        let rows = match next_rows(&mut rx).await {
+            Ok(Some(rows)) => rows,
+            Ok(None) => break,
+            Err(error) => return Err(Failure::Fatal(error, tally)),
         };
         let mut lines = Vec::with_capacity(rows.len());
         let mut inputs = Vec::with_capacity(rows.len());
@@ -665,6 +684,7 @@ pub async fn import_sales(
             ))));
             return;
         }
+        // A panic drops `tx` without `Done`: the import then fails as a whole (`next_rows`).
         match format {
             Format::Csv => parse_csv(file, max_rows, &tx),
             Format::Json => parse_json(file, max_rows, &tx),
@@ -688,7 +708,7 @@ pub async fn import_sales(
             };
             Ok(HttpResponse::Created()
                 .insert_header(("Location", format!("/v1/sales/imports/{}", batch.id)))
-                .json(ImportView::from(batch)))
+                .json(ImportView::try_from(batch)?))
         }
         Err(Failure::Rejected(tally)) => Err(record_refusal(&mut conn, &ctx, tally, None).await?),
         Err(Failure::Fatal(error, tally)) => {
@@ -722,7 +742,16 @@ pub async fn list_imports(
         rows = rows.filter(import_batches::id.lt(before));
     }
     let rows = rows.load(&mut conn).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |b| b.id, ImportView::from)))
+    let page = Page::from_rows(rows, &page, |b| b.id, |b| b);
+    let items = page
+        .items
+        .into_iter()
+        .map(ImportView::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One import: who, when, the file's name and SHA-256, the counts and every bad row.
@@ -746,7 +775,7 @@ pub async fn get_import(
         .select(ImportBatch::as_select())
         .first(&mut conn)
         .await?;
-    Ok(HttpResponse::build(StatusCode::OK).json(ImportView::from(batch)))
+    Ok(HttpResponse::build(StatusCode::OK).json(ImportView::try_from(batch)?))
 }
 
 #[cfg(test)]
@@ -775,5 +804,44 @@ mod tests {
         let rows =
             lines_of("\u{feff}platform,quantity\r\ndouyin,1\r\n\"multi\nline\",2\r\ndouyin\r\n");
         assert_eq!(rows, vec![(2, true), (3, true), (5, false)]);
+    }
+
+    #[actix_web::test]
+    async fn a_parser_that_stops_without_finishing_fails_the_import() {
+        let (tx, mut rx) = mpsc::channel(8);
+        tx.send(Parsed::Rows(vec![(2, Ok(Map::new()))]))
+            .await
+            .unwrap();
+        // The parser thread panics: its sender is dropped without `Done`.
+        drop(tx);
+        assert!(matches!(next_rows(&mut rx).await, Ok(Some(rows)) if rows.len() == 1));
+        assert!(matches!(
+            next_rows(&mut rx).await,
+            Err(AppError::Internal(_))
+        ));
+
+        let (tx, mut rx) = mpsc::channel(8);
+        tx.send(Parsed::Done).await.unwrap();
+        drop(tx);
+        assert!(matches!(next_rows(&mut rx).await, Ok(None)));
+    }
+
+    #[test]
+    fn a_parser_reports_the_end_of_the_file() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(b"platform,quantity\ndouyin,1\n").unwrap();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        parse_csv(file, 100, &tx);
+        assert!(matches!(rx.try_recv(), Ok(Parsed::Rows(_))));
+        assert!(matches!(rx.try_recv(), Ok(Parsed::Done)));
+
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(b"[{\"a\": 1}, {").unwrap();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        parse_json(file, 100, &tx);
+        assert!(matches!(rx.try_recv(), Ok(Parsed::Fatal(_))));
+        assert!(rx.try_recv().is_err(), "no Done after a fatal error");
     }
 }

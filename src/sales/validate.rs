@@ -103,13 +103,16 @@ pub fn check_line(
     now: DateTime<Utc>,
 ) -> Result<SaleInput, Vec<FieldError>> {
     let mut errors = Vec::new();
-    for key in row.keys() {
+    for (key, value) in row {
         if !FIELDS.contains(&key.as_str()) {
+            let key = crate::domain::printable(key);
             errors.push(FieldError::new(
                 key.clone(),
                 "unknown_field",
                 format!("unknown field `{key}`"),
             ));
+        } else if matches!(value, Value::String(s) if s.contains('\0')) {
+            errors.push(crate::domain::nul_error(key));
         }
     }
     let required = |field: &str, errors: &mut Vec<FieldError>| {
@@ -208,36 +211,39 @@ pub fn check_line(
         }
     };
     let quantity = match row.get("quantity") {
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().parse::<i64>().ok(),
         None | Some(Value::Null) => {
             errors.push(FieldError::new(
                 "quantity",
                 "required",
                 "quantity is required",
             ));
-            Some(-1)
-        }
-        _ => None,
-    };
-    let quantity = match quantity {
-        Some(-1) => None,
-        Some(q) if (1..=100_000).contains(&q) => i32::try_from(q).ok(),
-        Some(_) => {
-            errors.push(FieldError::new(
-                "quantity",
-                "out_of_range",
-                "quantity is 1 to 100000",
-            ));
             None
         }
-        None => {
-            errors.push(FieldError::new(
-                "quantity",
-                "invalid_integer",
-                "quantity is a whole number",
-            ));
-            None
+        Some(value) => {
+            let whole = match value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) if !s.trim().is_empty() => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            match whole {
+                Some(q) if (1..=100_000).contains(&q) => i32::try_from(q).ok(),
+                Some(_) => {
+                    errors.push(FieldError::new(
+                        "quantity",
+                        "out_of_range",
+                        "quantity is 1 to 100000",
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(FieldError::new(
+                        "quantity",
+                        "invalid_integer",
+                        "quantity is a whole number",
+                    ));
+                    None
+                }
+            }
         }
     };
     let currency = match text(row, "currency") {

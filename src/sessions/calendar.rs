@@ -1,19 +1,67 @@
 //! `GET /v1/live-sessions.ics`: the schedule as an iCalendar feed (RFC 5545).
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Months, Utc};
+use serde::Deserialize;
 use std::fmt::Write as _;
+use utoipa::IntoParams;
+use uuid::Uuid;
 
-use super::dto::SessionListQuery;
-use super::handlers::session_filter;
-use super::model as sessions;
+use super::model::{self as sessions, SessionFilter};
 use crate::auth::{Caller, Capability};
-use crate::domain::enums::SessionState;
-use crate::error::AppError;
+use crate::domain::enums::{Platform, SessionState};
+use crate::error::{AppError, FieldError};
 use crate::startup::AppState;
 
-/// The most sessions one feed carries (calendar apps poll it; keep it bounded).
-const FEED_LIMIT: i64 = 5000;
+/// Sessions read from the database at a time while the feed is built.
+const CHUNK: i64 = 1000;
+/// The default window: this far back from now...
+const DEFAULT_DAYS_BACK: i64 = 90;
+/// ...to this far ahead.
+const DEFAULT_DAYS_AHEAD: i64 = 365;
+/// The longest window one feed covers.
+const MAX_MONTHS: u32 = 18;
+
+/// The feed's window and filters. Unknown parameters (`limit`, `cursor`: the feed is never
+/// paged) are refused.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarQuery {
+    /// Sessions that end after this time (RFC 3339); default 90 days before now.
+    pub from: Option<DateTime<Utc>>,
+    /// Sessions that start before this time (RFC 3339); default 365 days after now. At most
+    /// 18 months after `from`.
+    pub to: Option<DateTime<Utc>>,
+    pub influencer_id: Option<Uuid>,
+    pub platform: Option<Platform>,
+    pub state: Option<SessionState>,
+}
+
+/// The window `[from, to)` the feed covers, defaults applied, or why it is refused.
+pub fn window(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), FieldError> {
+    let from = from.unwrap_or(now - Duration::days(DEFAULT_DAYS_BACK));
+    let to = to.unwrap_or(now + Duration::days(DEFAULT_DAYS_AHEAD));
+    if from >= to {
+        return Err(FieldError::new(
+            "to",
+            "invalid_range",
+            "to must be after from",
+        ));
+    }
+    match from.checked_add_months(Months::new(MAX_MONTHS)) {
+        Some(limit) if to <= limit => Ok((from, to)),
+        _ => Err(FieldError::new(
+            "to",
+            "range_too_long",
+            format!("a feed covers at most {MAX_MONTHS} months"),
+        )),
+    }
+}
 
 /// RFC 5545 TEXT escaping.
 fn escape(text: &str) -> String {
@@ -50,9 +98,8 @@ fn stamp(at: DateTime<Utc>) -> String {
     at.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// Renders sessions as a VCALENDAR.
-pub fn render(rows: &[sessions::LiveSession], now: DateTime<Utc>) -> String {
-    let mut out = String::new();
+/// The lines that open a VCALENDAR.
+fn begin(out: &mut String) {
     for line in [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -60,15 +107,19 @@ pub fn render(rows: &[sessions::LiveSession], now: DateTime<Utc>) -> String {
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
     ] {
-        push_line(&mut out, line);
+        push_line(out, line);
     }
+}
+
+/// One VEVENT per session.
+fn events(out: &mut String, rows: &[sessions::LiveSession], now: DateTime<Utc>) {
     for s in rows {
-        push_line(&mut out, "BEGIN:VEVENT");
-        push_line(&mut out, &format!("UID:{}@mcn", s.id));
-        push_line(&mut out, &format!("DTSTAMP:{}", stamp(now)));
-        push_line(&mut out, &format!("DTSTART:{}", stamp(s.scheduled_start)));
-        push_line(&mut out, &format!("DTEND:{}", stamp(s.scheduled_end)));
-        push_line(&mut out, &format!("SUMMARY:{}", escape(&s.title)));
+        push_line(out, "BEGIN:VEVENT");
+        push_line(out, &format!("UID:{}@mcn", s.id));
+        push_line(out, &format!("DTSTAMP:{}", stamp(now)));
+        push_line(out, &format!("DTSTART:{}", stamp(s.scheduled_start)));
+        push_line(out, &format!("DTEND:{}", stamp(s.scheduled_end)));
+        push_line(out, &format!("SUMMARY:{}", escape(&s.title)));
         let mut location = String::new();
         if let Some(city) = &s.venue_city {
             let _ = write!(location, "{city}");
@@ -77,46 +128,77 @@ pub fn render(rows: &[sessions::LiveSession], now: DateTime<Utc>) -> String {
             }
         }
         if !location.is_empty() {
-            push_line(&mut out, &format!("LOCATION:{}", escape(&location)));
+            push_line(out, &format!("LOCATION:{}", escape(&location)));
         }
         let status = match s.state {
             SessionState::Cancelled => "CANCELLED",
             _ => "CONFIRMED",
         };
-        push_line(&mut out, &format!("STATUS:{status}"));
-        push_line(
-            &mut out,
-            &format!("SEQUENCE:{}", s.version.saturating_sub(1)),
-        );
-        push_line(&mut out, "END:VEVENT");
+        push_line(out, &format!("STATUS:{status}"));
+        push_line(out, &format!("SEQUENCE:{}", s.version.saturating_sub(1)));
+        push_line(out, "END:VEVENT");
     }
+}
+
+/// Renders sessions as a VCALENDAR.
+pub fn render(rows: &[sessions::LiveSession], now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    begin(&mut out);
+    events(&mut out, rows, now);
     push_line(&mut out, "END:VCALENDAR");
     out
 }
 
-/// The schedule as an iCalendar feed, filtered like the list (`from`, `to`, `influencer_id`,
-/// `platform`, `state`); at most 5000 sessions.
+/// The schedule as an iCalendar feed: every session overlapping `[from, to)` (default 90 days
+/// back to 365 days ahead, at most 18 months), filtered by `influencer_id`, `platform` and
+/// `state`.
 #[utoipa::path(
     get, path = "/v1/live-sessions.ics", tag = "live sessions", security(("bearer" = [])),
-    params(SessionListQuery),
-    responses((status = 200, description = "text/calendar, one VEVENT per session", content_type = "text/calendar", body = String))
+    params(CalendarQuery),
+    responses(
+        (status = 200, description = "text/calendar, one VEVENT per session", content_type = "text/calendar", body = String),
+        (status = 422, description = "`to` not after `from`, or more than 18 months after it", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn calendar_feed(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<SessionListQuery>,
+    query: web::Query<CalendarQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let filter = session_filter(&query)?;
+    let now = Utc::now();
+    let (from, to) =
+        window(query.from, query.to, now).map_err(|e| AppError::validation(vec![e]))?;
+    let filter = SessionFilter {
+        from: Some(from),
+        to: Some(to),
+        influencer_id: query.influencer_id,
+        platform: query.platform,
+        state: query.state,
+    };
     let mut conn = state.conn().await?;
-    let rows = sessions::list(&mut conn, caller.agency_id, &filter, None, FEED_LIMIT).await?;
+    let mut out = String::new();
+    begin(&mut out);
+    // Every session of the window, read in chunks: never cut short.
+    let mut after = None;
+    loop {
+        let rows = sessions::list(&mut conn, caller.agency_id, &filter, after, CHUNK).await?;
+        events(&mut out, &rows, now);
+        match rows.last() {
+            Some(last) if i64::try_from(rows.len()).unwrap_or(i64::MAX) >= CHUNK => {
+                after = Some((last.scheduled_start, last.id));
+            }
+            _ => break,
+        }
+    }
+    push_line(&mut out, "END:VCALENDAR");
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((
             "Content-Disposition",
             "inline; filename=\"live-sessions.ics\"",
         ))
-        .body(render(&rows, Utc::now())))
+        .body(out))
 }
 
 #[cfg(test)]
@@ -132,5 +214,25 @@ mod tests {
             assert!(line.len() <= 75, "{} octets", line.len());
         }
         assert!(out.contains("\r\n "));
+    }
+
+    #[test]
+    fn the_window_defaults_and_is_bounded() {
+        let now = DateTime::parse_from_rfc3339("2026-11-29T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let (from, to) = window(None, None, now).unwrap();
+        assert_eq!(now - from, Duration::days(90));
+        assert_eq!(to - now, Duration::days(365));
+        let later = |months| now.checked_add_months(Months::new(months)).unwrap();
+        assert!(window(Some(now), Some(later(18)), now).is_ok());
+        let too_long = window(Some(now), Some(later(18) + Duration::seconds(1)), now);
+        assert_eq!(too_long.unwrap_err().code, "range_too_long");
+        assert_eq!(
+            window(Some(now), Some(now), now).unwrap_err().code,
+            "invalid_range"
+        );
+        // Only `from` given, long ago: the default `to` is too far from it.
+        assert!(window(Some(now - Duration::days(800)), None, now).is_err());
     }
 }

@@ -366,16 +366,8 @@ pub async fn create_session(
         ai_label,
         product_ids: lineup.iter().map(|(id, _)| *id).collect(),
     };
-    let violations = plan::evaluate(
-        &mut conn,
-        caller.agency_id,
-        &time_zone,
-        valid_days,
-        &[draft],
-    )
-    .await?
-    .pop()
-    .unwrap_or_default();
+    let violations =
+        plan::evaluate_one(&mut conn, caller.agency_id, &time_zone, valid_days, draft).await?;
     if blocks_scheduling(&violations) {
         return Err(compliance_refusal(
             "The session breaks scheduling rules.",
@@ -576,10 +568,8 @@ pub async fn update_session(
                     product_ids: lineup.iter().map(|l| l.product_id).collect(),
                 };
                 let violations =
-                    plan::evaluate(conn, caller.agency_id, &time_zone, valid_days, &[draft])
-                        .await?
-                        .pop()
-                        .unwrap_or_default();
+                    plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft)
+                        .await?;
                 if blocks_scheduling(&violations) {
                     return Err(compliance_refusal(
                         "The new plan breaks scheduling rules.",
@@ -678,10 +668,7 @@ pub async fn put_lineup(
                 product_ids: lineup.iter().map(|(id, _)| *id).collect(),
             };
             let violations =
-                plan::evaluate(conn, caller.agency_id, &time_zone, valid_days, &[draft])
-                    .await?
-                    .pop()
-                    .unwrap_or_default();
+                plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft).await?;
             if blocks_scheduling(&violations) {
                 return Err(compliance_refusal(
                     "The lineup breaks scheduling rules.",

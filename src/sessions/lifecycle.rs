@@ -57,10 +57,7 @@ pub async fn start_session(
                 product_ids: lineup.iter().map(|l| l.product_id).collect(),
             };
             let violations =
-                plan::evaluate(conn, caller.agency_id, &time_zone, valid_days, &[draft])
-                    .await?
-                    .pop()
-                    .unwrap_or_default();
+                plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft).await?;
             if !ready_to_start(&violations) {
                 return Err(compliance_refusal(
                     "The session cannot go live while violations remain.",

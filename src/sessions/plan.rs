@@ -109,10 +109,14 @@ pub async fn evaluate(
         let Some(host) = snapshots.get(&draft.influencer_id) else {
             return Err(AppError::NotFound);
         };
-        let platform = platform_of
-            .get(&draft.platform_account_id)
-            .copied()
-            .unwrap_or(Platform::Other);
+        // Fail closed: an account or a product that is not found is a violation, not skipped.
+        let platform = platform_of.get(&draft.platform_account_id).copied();
+        let unknown_products = draft
+            .product_ids
+            .iter()
+            .filter(|id| !catalogue.contains_key(id))
+            .map(Uuid::to_string)
+            .collect();
         let lineup = draft
             .product_ids
             .iter()
@@ -132,14 +136,34 @@ pub async fn evaluate(
         let plan = SessionPlan {
             date,
             platform,
-            has_active_account: active.contains(&(draft.influencer_id, platform)),
+            has_active_account: platform
+                .is_some_and(|platform| active.contains(&(draft.influencer_id, platform))),
             language: draft.language.clone(),
             ai_label: draft.ai_label,
             lineup,
+            unknown_products,
         };
         results.push(evaluate_session(host, &plan));
     }
     Ok(results)
+}
+
+/// The violations of one draft. An evaluation that yields no verdict is an error, never a
+/// pass: a compliance gate fails closed.
+pub async fn evaluate_one(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    time_zone: &str,
+    valid_days: u32,
+    draft: Draft,
+) -> Result<Vec<Violation>, AppError> {
+    let mut verdicts = evaluate(conn, agency_id, time_zone, valid_days, &[draft]).await?;
+    match (verdicts.pop(), verdicts.is_empty()) {
+        (Some(violations), true) => Ok(violations),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "the compliance evaluation of a session gave no single verdict"
+        ))),
+    }
 }
 
 /// The answers for stored sessions: lineups, reviews and compliance, in the given order.
@@ -188,10 +212,9 @@ pub async fn views(
         })
         .collect();
     let verdicts = evaluate(conn, agency_id, time_zone, valid_days, &drafts).await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .zip(verdicts)
-        .map(|(s, violations)| {
+        .map(|(s, violations)| -> Result<SessionView, AppError> {
             let lineup = lineup_rows
                 .iter()
                 .filter(|l| l.session_id == s.id)
@@ -209,13 +232,26 @@ pub async fn views(
                     })
                 })
                 .collect();
-            let review = reviews.remove(&s.id).map(|r| ReviewView {
-                mandarin_spoken: r.mandarin_spoken,
-                dress_code_ok: r.dress_code_ok,
-                incidents: serde_json::from_value::<Vec<Incident>>(r.incidents).unwrap_or_default(),
-                reviewed_by: r.reviewed_by,
-                reviewed_at: r.reviewed_at,
-            });
+            // Stored incidents that do not decode are an error, never "no incidents".
+            let review = reviews
+                .remove(&s.id)
+                .map(|r| -> Result<ReviewView, AppError> {
+                    let incidents =
+                        serde_json::from_value::<Vec<Incident>>(r.incidents).map_err(|e| {
+                            anyhow::anyhow!(
+                                "review of session {}: incidents do not decode: {e}",
+                                s.id
+                            )
+                        })?;
+                    Ok(ReviewView {
+                        mandarin_spoken: r.mandarin_spoken,
+                        dress_code_ok: r.dress_code_ok,
+                        incidents,
+                        reviewed_by: r.reviewed_by,
+                        reviewed_at: r.reviewed_at,
+                    })
+                })
+                .transpose()?;
             let venue = match (s.venue_type, s.venue_city, s.venue_city_tier) {
                 (Some(venue_type), Some(city), Some(city_tier)) => Some(Venue {
                     venue_type,
@@ -224,7 +260,7 @@ pub async fn views(
                 }),
                 _ => None,
             };
-            SessionView {
+            Ok(SessionView {
                 id: s.id,
                 influencer_id: s.influencer_id,
                 platform_account_id: s.platform_account_id,
@@ -253,7 +289,7 @@ pub async fn views(
                 version: s.version,
                 created_at: s.created_at,
                 updated_at: s.updated_at,
-            }
+            })
         })
-        .collect())
+        .collect()
 }

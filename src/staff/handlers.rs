@@ -231,7 +231,10 @@ pub async fn update_user(
             return Err(owner_management_forbidden());
         }
     }
-    if !is_self && (body.display_name.is_some() || body.password.is_some()) {
+    let asks_nothing =
+        body.role.is_none() && body.display_name.is_none() && body.password.is_none();
+    if !is_self && (asks_nothing || body.display_name.is_some() || body.password.is_some()) {
+        // An empty PATCH is still checked: it must not tell a caller more than a real one.
         require_manage(&caller, target.role)?;
     }
 
@@ -288,9 +291,16 @@ pub async fn update_user(
                 return Err(AppError::PreconditionFailed);
             }
             let role = body.role.filter(|role| *role != current.role);
+            let display_name = display_name
+                .clone()
+                .filter(|name| *name != current.display_name);
+            if role.is_none() && display_name.is_none() && password_hash.is_none() {
+                // Nothing to change: no new version, no audit event.
+                return Ok(current);
+            }
             let revoke = role.is_some() || password_hash.is_some();
             let changes = UserChanges {
-                display_name: display_name.clone(),
+                display_name,
                 role,
                 password_hash: password_hash.clone(),
                 ..UserChanges::default()

@@ -10,6 +10,7 @@ mod binary;
 mod compliance;
 mod database;
 mod errors;
+mod fail_closed;
 mod identity;
 mod imports;
 mod openapi;
