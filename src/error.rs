@@ -528,59 +528,19 @@ pub async fn problem_json(
     }
 }
 
-/// Middleware: PostgreSQL cannot store a NUL character in text, so no request carrying one
-/// reaches a handler. A NUL in the query string, the path or a JSON body (up to the JSON body
-/// limit) answers 400 naming where it is. Sales import files are checked line by line by the
-/// import itself, which reports every bad cell with its line.
+/// Middleware: PostgreSQL cannot store a NUL character in text, so no request whose URL carries
+/// one reaches a handler: a NUL in the path is 400 `invalid_path`, one in a query parameter is
+/// 422 `validation_failed` naming the parameter. JSON bodies are checked by [`crate::json::Json`]
+/// (422 naming the field); sales import files line by line by the import itself.
 pub async fn refuse_nul(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if let Some(error) = nul_in_url(req.path(), req.query_string()) {
         return Ok(req.error_response(error));
     }
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|media| {
-            let media = media.trim().to_ascii_lowercase();
-            media == "application/json" || media.ends_with("+json")
-        });
-    if is_json && !req.path().ends_with(NUL_CHECKED_BY_HANDLER) {
-        let limit = req
-            .app_data::<web::Data<crate::startup::AppState>>()
-            .map_or(1 << 20, |state| state.settings.server.json_body_limit);
-        let (body, rest) =
-            buffer_up_to(actix_web::HttpMessage::take_payload(&mut req), limit).await;
-        match rest {
-            // All of it was read: look for a NUL, then hand the body on unchanged.
-            None => {
-                if let Some(field) = nul_in_json(&body) {
-                    return Ok(req.error_response(AppError::BadRequest {
-                        code: "invalid_body",
-                        detail: format!("{field} contains a NUL character, which is not accepted."),
-                        errors: vec![crate::domain::nul_error(&field)],
-                    }));
-                }
-                req.set_payload(actix_web::dev::Payload::from(body));
-            }
-            // Too large for a JSON body: the extractor answers 413; pass it on as it came.
-            Some(rest) => {
-                use futures_util::StreamExt;
-                let stream = futures_util::stream::once(async move { Ok(body) }).chain(rest);
-                req.set_payload(actix_web::dev::Payload::Stream {
-                    payload: Box::pin(stream),
-                });
-            }
-        }
-    }
     next.call(req).await.map(|res| res.map_into_boxed_body())
 }
-
-/// The route whose JSON bodies (import files) are checked by their handler, line by line.
-const NUL_CHECKED_BY_HANDLER: &str = "/sales/imports";
 
 fn nul_in_url(path: &str, query: &str) -> Option<AppError> {
     if path.contains("%00") || path.contains('\0') {
@@ -604,57 +564,16 @@ fn nul_in_url(path: &str, query: &str) -> Option<AppError> {
     if errors.is_empty() {
         errors.push(crate::domain::nul_error("query"));
     }
-    Some(AppError::BadRequest {
-        code: "invalid_query",
+    Some(AppError::Unprocessable {
+        code: "validation_failed",
         detail: "The query string contains a NUL character, which is not accepted.".to_owned(),
         errors,
+        extensions: serde_json::Map::new(),
     })
 }
 
-type BodyStream = actix_web::dev::Payload;
-
-/// Reads `payload` until it ends or passes `limit` bytes: the bytes read, and what is left when
-/// it passed the limit (or failed to read, left for the extractor to report).
-async fn buffer_up_to(mut payload: BodyStream, limit: usize) -> (web::Bytes, Option<BodyStream>) {
-    use futures_util::StreamExt;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(chunk) => {
-                body.extend_from_slice(&chunk);
-                if body.len() > limit {
-                    return (body.freeze(), Some(payload));
-                }
-            }
-            Err(error) => {
-                let failed = futures_util::stream::once(async move { Err(error) });
-                return (
-                    body.freeze(),
-                    Some(actix_web::dev::Payload::Stream {
-                        payload: Box::pin(failed),
-                    }),
-                );
-            }
-        }
-    }
-    (body.freeze(), None)
-}
-
-/// Where a JSON document holds a NUL character (in a key or a string), as a dotted path, if it
-/// does; a document that does not parse is left to the extractor.
-fn nul_in_json(body: &[u8]) -> Option<String> {
-    // A NUL can only be written `\u0000` in JSON; skip the parse when that cannot be there.
-    let maybe = body
-        .windows(6)
-        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|b| *b == b'0'));
-    if !maybe {
-        return None;
-    }
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    find_nul(&value, String::new())
-}
-
-fn find_nul(value: &serde_json::Value, at: String) -> Option<String> {
+/// Where in `value` a NUL character is (a dotted field path), if anywhere.
+pub fn find_nul(value: &serde_json::Value, at: String) -> Option<String> {
     use serde_json::Value;
     match value {
         Value::String(text) if text.contains('\0') => {

@@ -4,7 +4,8 @@
 //! answers come from the same `JsonConfig`), then decodes `T` from the parsed value. In between,
 //! numbers written with a zero fraction (`3.0`, `1e2`) become integers: JSON does not tell the
 //! two apart and JSON Schema calls `3.0` an integer, so a client that serialises every number
-//! as a float must not be refused where the document asks for an integer.
+//! as a float must not be refused where the document asks for an integer. A NUL character
+//! anywhere (PostgreSQL cannot store one) is 422 `validation_failed` naming the field.
 
 use std::future::Future;
 use std::ops::Deref;
@@ -15,7 +16,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
-use crate::error::serde_error;
+use crate::error::{AppError, find_nul, serde_error};
 
 /// A JSON request body decoded into `T`.
 #[derive(Debug)]
@@ -43,6 +44,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Json::<Value>::from_request(req, payload);
         Box::pin(async move {
             let mut value = body.await?.into_inner();
+            if let Some(field) = find_nul(&value, String::new()) {
+                let error = AppError::validation(vec![crate::domain::nul_error(&field)]);
+                return Err(error.into());
+            }
             integral_numbers(&mut value);
             serde_json::from_value(value)
                 .map(Json)

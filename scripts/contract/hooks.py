@@ -12,7 +12,6 @@ import os
 
 import requests
 import schemathesis
-from schemathesis.core.parameters import ParameterLocation
 
 BASE_URL = os.environ["CONTRACT_BASE_URL"]
 
@@ -21,9 +20,6 @@ BASE_URL = os.environ["CONTRACT_BASE_URL"]
 def before_call(ctx, case, kwargs):
     headers = case.headers
     if case.method.upper() != "PATCH" or not headers or "If-Match" not in headers:
-        return
-    meta = case.meta
-    if meta is not None and meta.is_negative_at(ParameterLocation.HEADER):
         return
     read_headers = {"Accept": "application/json"}
     if "Authorization" in headers:
@@ -35,3 +31,4 @@ def before_call(ctx, case, kwargs):
     else:
         # Nothing to have read (no such object, or it cannot be read): a client sends no If-Match.
         del headers["If-Match"]
+

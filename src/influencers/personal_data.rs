@@ -178,14 +178,15 @@ pub async fn get_personal_data(
         .json(view))
 }
 
-/// The optional body: nothing, or `{"reason": ...}`.
+/// The optional body: nothing, `null`, or `{"reason": ...}`.
 fn erasure_reason(body: &[u8]) -> Result<Option<String>, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let request: ErasureRequest = serde_json::from_slice(body).map_err(|e| serde_error(&e))?;
+    let request: Option<ErasureRequest> =
+        serde_json::from_slice(body).map_err(|e| serde_error(&e))?;
     request
-        .reason
+        .and_then(|request| request.reason)
         .map(|reason| check_text("reason", &reason, 1, 1000))
         .transpose()
         .map_err(|e| AppError::validation(vec![e]))

@@ -61,7 +61,7 @@ async fn a_nul_character_anywhere_is_a_400_or_422_naming_where_never_a_500() {
     let answer = app
         .call(Method::GET, "/v1/influencers?q=a%00b", owner, None)
         .await;
-    let problem = answer.problem(400, "invalid_query");
+    let problem = answer.problem(422, "validation_failed");
     assert_eq!(
         fields(&problem),
         vec![("q".to_owned(), "invalid_character".to_owned())]
@@ -73,7 +73,7 @@ async fn a_nul_character_anywhere_is_a_400_or_422_naming_where_never_a_500() {
     ] {
         app.call(Method::GET, path, owner, None)
             .await
-            .problem(400, "invalid_query");
+            .problem(422, "validation_failed");
     }
 
     // A JSON string field, a nested one, and a key.
@@ -85,7 +85,7 @@ async fn a_nul_character_anywhere_is_a_400_or_422_naming_where_never_a_500() {
             Some(json!({ "kind": "human", "stage_name": "Mei\u{0}", "languages": ["zh-CN"] })),
         )
         .await;
-    let problem = answer.problem(400, "invalid_body");
+    let problem = answer.problem(422, "validation_failed");
     assert_eq!(
         fields(&problem),
         vec![("stage_name".to_owned(), "invalid_character".to_owned())]
@@ -95,7 +95,7 @@ async fn a_nul_character_anywhere_is_a_400_or_422_naming_where_never_a_500() {
     let problem = app
         .call(Method::POST, "/v1/sales", owner, Some(sale))
         .await
-        .problem(400, "invalid_body");
+        .problem(422, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "external_order_id");
     let answer = app
         .call(
@@ -106,7 +106,7 @@ async fn a_nul_character_anywhere_is_a_400_or_422_naming_where_never_a_500() {
         )
         .await;
     assert_eq!(
-        answer.problem(400, "invalid_body")["errors"][0]["field"],
+        answer.problem(422, "validation_failed")["errors"][0]["field"],
         "languages[1]"
     );
     // Raw text that merely looks like an escape is fine.
@@ -252,7 +252,11 @@ async fn out_of_range_and_garbage_parameters_are_4xx_never_500() {
     }
     // Not an integer the document allows at all (beyond 32 bits, or a string): the body does
     // not have the declared shape, 400.
-    for quantity in [json!(4_294_967_297_i64), json!("99999999999999999999"), json!("5")] {
+    for quantity in [
+        json!(4_294_967_297_i64),
+        json!("99999999999999999999"),
+        json!("5"),
+    ] {
         let mut sale = line("DY-Q", shop.host, shop.product);
         sale["quantity"] = quantity.clone();
         app.call(Method::POST, "/v1/sales", owner, Some(sale))
