@@ -61,6 +61,8 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         influencers::contracts::create_contract,
         compliance::handlers::host_compliance,
         compliance::handlers::compliance_issues,
+        compliance::handlers::acknowledge_issue,
+        compliance::handlers::resolve_issue,
         products::handlers::list_products,
         products::handlers::create_product,
         products::handlers::get_product,
