@@ -32,6 +32,9 @@ echo "agency $agency"
 start=$(date +%s)
 psql -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" <<SQL
 SET session_replication_role = replica;
+INSERT INTO users (id, agency_id, email, password_hash, display_name, role)
+SELECT gen_random_uuid(), agency_id, 'reviewer@bench.example.com', password_hash, 'Reviewer', 'compliance'
+FROM users WHERE id = '$owner';
 INSERT INTO influencers (agency_id, id, kind, stage_name, status, status_reason)
 SELECT '$agency', gen_random_uuid(), 'human', 'Host ' || n,
        CASE WHEN n % 50 = 0 THEN 'suspended' ELSE 'active' END,
@@ -43,7 +46,8 @@ INSERT INTO identities (agency_id, influencer_id, is_host_self, real_name, docum
                         document_nonce, document_key_id, document_hmac, document_number_masked, date_of_birth,
                         verification_state, submitted_by, submitted_at, reviewed_by, reviewed_at)
 SELECT '$agency', id, true, 'Host ' || n, 'cn_resident_id', '\x00', decode(substr(md5(id::text), 1, 24), 'hex'), 'k1',
-       decode(md5(id::text) || md5(n::text), 'hex'), '1***', date '1990-01-01', 'verified', '$owner', now(), '$owner', now()
+       decode(md5(id::text) || md5(n::text), 'hex'), '1***', date '1990-01-01', 'verified', '$owner', now(),
+       (SELECT id FROM users WHERE email = 'reviewer@bench.example.com'), now()
 FROM host_idx WHERE n % 10 <> 0;
 INSERT INTO legal_entities (agency_id, id, influencer_id, entity_type, name, credit_code, status)
 SELECT '$agency', gen_random_uuid(), id, 'individual_business', 'Studio ' || n, 'CC' || lpad(n::text, 16, '0'), 'active'

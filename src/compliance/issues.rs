@@ -144,25 +144,26 @@ pub async fn refresh(
     let is_current = |row: &(Option<NaiveDate>, String, i32)| {
         row.0 == Some(context.today) && row.1 == context.time_zone && row.2 == valid_days
     };
-    let stored: Option<(Option<NaiveDate>, String, i32)> = compliance_refresh::table
+    // One round trip when nothing changed: how the list was evaluated, and whether any host is
+    // dirty since.
+    let stored: Option<(Option<NaiveDate>, String, i32, bool)> = compliance_refresh::table
         .find(agency_id)
         .select((
             compliance_refresh::evaluated_on,
             compliance_refresh::time_zone,
             compliance_refresh::valid_days,
+            diesel::dsl::exists(
+                compliance_dirty::table.filter(compliance_dirty::agency_id.eq(agency_id)),
+            ),
         ))
         .first(conn)
         .await
         .optional()?;
-    if stored.as_ref().is_some_and(is_current) {
-        let dirty: bool = diesel::select(diesel::dsl::exists(
-            compliance_dirty::table.filter(compliance_dirty::agency_id.eq(agency_id)),
-        ))
-        .get_result(conn)
-        .await?;
-        if !dirty {
-            return Ok(());
-        }
+    if let Some((on, time_zone, days, dirty)) = stored
+        && !dirty
+        && is_current(&(on, time_zone, days))
+    {
+        return Ok(());
     }
     conn.transaction(async |conn| {
         diesel::insert_into(compliance_refresh::table)
