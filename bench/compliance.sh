@@ -103,7 +103,8 @@ curl -fs -o /dev/null -H "authorization: Bearer $token" -H 'content-type: applic
 echo "== a request after a recall touching $(psql -At -d "$DATABASE_URL" -c "SELECT count(DISTINCT influencer_id) FROM compliance_dirty") hosts: $(get /v1/compliance/issues) s"
 echo "== a request with nothing changed: $(get /v1/compliance/issues) s"
 
-for path in "/v1/compliance/issues" "/v1/compliance/issues?code=product_recalled" \
+echo "load average before wrk: $(cut -d" " -f1-3 /proc/loadavg)"
+for path in "/readyz" "/v1/compliance/issues" "/v1/compliance/issues?code=product_recalled" \
             "/v1/compliance/issues?limit=200"; do
   echo "== GET $path (wrk -t2 -c8 -d$duration --latency)"
   wrk -t2 -c8 -d"$duration" --latency -H "authorization: Bearer $token" "http://127.0.0.1:$port$path" \
@@ -121,5 +122,10 @@ WHERE i.agency_id = '$agency'
   AND NOT EXISTS (SELECT 1 FROM compliance_finding_states s WHERE s.agency_id = i.agency_id AND s.issue_id = i.id)
 ORDER BY i.influencer_id, i.code, i.id LIMIT 51;
 SQL
-pgbench -n -c8 -j2 -T"${duration%s}" -M prepared -f /tmp/mcn_bench_compliance.sql "$DATABASE_URL" 2>/dev/null \
-  | grep -E 'tps|latency average'
+rm -f /tmp/mcn_bench_pgbench_log*
+pgbench -n -c8 -j2 -T"${duration%s}" -M prepared -l --log-prefix=/tmp/mcn_bench_pgbench_log \
+  -f /tmp/mcn_bench_compliance.sql "$DATABASE_URL" 2>/dev/null | grep -E 'tps|latency average'
+# Percentiles of the per-transaction latencies pgbench logged (third field, microseconds).
+cat /tmp/mcn_bench_pgbench_log* | awk '{print $3}' | sort -n | awk '{v[NR] = $1}
+  END {printf "  p50 %.2f ms, p99 %.2f ms over %d transactions\n", v[int(NR * 0.50)] / 1000, v[int(NR * 0.99)] / 1000, NR}'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
