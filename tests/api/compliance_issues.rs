@@ -509,3 +509,38 @@ async fn the_whole_roster_is_evaluated_again_when_the_day_changes() {
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["code"], "identity_unverified");
 }
+
+#[actix_web::test]
+async fn piled_up_dirty_hosts_are_traded_for_a_full_evaluation() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup_agency("Busy Co").await;
+    let host = create_influencer(&app, &owner, "human", "Host").await;
+    assert_eq!(page(&app, &owner, "").await.len(), 1);
+    let mut conn = app.state.conn().await.unwrap();
+    for name in ["Second", "Third"] {
+        create_influencer(&app, &owner, "human", name).await;
+    }
+    // Under the limit: nothing happens.
+    assert_eq!(
+        mcn::maintenance::compact_compliance_dirty(&mut conn, 2)
+            .await
+            .unwrap(),
+        0
+    );
+    app.call(
+        Method::PATCH,
+        &format!("/v1/influencers/{host}"),
+        Some(&owner),
+        Some(json!({ "stage_name": "Renamed" })),
+    )
+    .await;
+    assert_eq!(
+        mcn::maintenance::compact_compliance_dirty(&mut conn, 2)
+            .await
+            .unwrap(),
+        3
+    );
+    // The next request evaluates everything: the new hosts are there.
+    let items = page(&app, &owner, "").await;
+    assert_eq!(items.len(), 3, "{items:?}");
+}
