@@ -32,7 +32,30 @@ pub async fn purge_expired(
     Ok((tokens, counters, keys))
 }
 
-/// Runs [`purge_expired`] every ten minutes until the process ends; failures are logged and
+/// Pending dirty-host rows of one agency beyond which the sweep trades them for a full
+/// evaluation at the next compliance page request.
+pub const DIRTY_ROWS_LIMIT: i64 = 10_000;
+
+/// Agencies that wrote much and never opened the compliance page pile up `compliance_dirty`
+/// rows (one per host and write). Past `limit` rows, they are deleted and the agency's stored
+/// issues marked stale, so the next page request evaluates the whole roster (which covers every
+/// deleted row). Answers the rows deleted.
+pub async fn compact_compliance_dirty(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> diesel::QueryResult<usize> {
+    diesel::sql_query(
+        "WITH heavy AS (SELECT agency_id FROM compliance_dirty GROUP BY agency_id HAVING count(*) > $1), \
+              stale AS (UPDATE compliance_refresh SET evaluated_on = NULL \
+                        WHERE agency_id IN (SELECT agency_id FROM heavy) RETURNING agency_id) \
+         DELETE FROM compliance_dirty WHERE agency_id IN (SELECT agency_id FROM heavy)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .execute(conn)
+    .await
+}
+
+/// Runs [`purge_expired`] (and [`compact_compliance_dirty`]) every ten minutes until the process ends; failures are logged and
 /// retried at the next tick.
 pub fn spawn_sweeper(pool: DbPool) {
     actix_web::rt::spawn(async move {
@@ -40,7 +63,13 @@ pub fn spawn_sweeper(pool: DbPool) {
         loop {
             ticks.tick().await;
             let outcome = match pool.get().await {
-                Ok(mut conn) => purge_expired(&mut conn).await.map_err(|e| e.to_string()),
+                Ok(mut conn) => {
+                    if let Err(error) = compact_compliance_dirty(&mut conn, DIRTY_ROWS_LIMIT).await
+                    {
+                        tracing::warn!(%error, "compacting compliance_dirty failed");
+                    }
+                    purge_expired(&mut conn).await.map_err(|e| e.to_string())
+                }
                 Err(err) => Err(err.to_string()),
             };
             match outcome {

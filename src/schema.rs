@@ -28,6 +28,49 @@ diesel::table! {
 }
 
 diesel::table! {
+    compliance_dirty (agency_id, seq) {
+        agency_id -> Uuid,
+        seq -> Int8,
+        influencer_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    compliance_finding_states (agency_id, issue_id) {
+        agency_id -> Uuid,
+        issue_id -> Uuid,
+        influencer_id -> Uuid,
+        code -> Text,
+        state -> Text,
+        note -> Text,
+        acted_by -> Uuid,
+        acted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    compliance_issues (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        influencer_id -> Uuid,
+        session_id -> Nullable<Uuid>,
+        kind -> Text,
+        code -> Text,
+        message -> Text,
+        blocks -> Text,
+    }
+}
+
+diesel::table! {
+    compliance_refresh (agency_id) {
+        agency_id -> Uuid,
+        evaluated_on -> Nullable<Date>,
+        time_zone -> Text,
+        valid_days -> Int4,
+    }
+}
+
+diesel::table! {
     contracts (agency_id, id) {
         agency_id -> Uuid,
         id -> Uuid,
@@ -427,6 +470,9 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_events -> agencies (agency_id));
+diesel::joinable!(compliance_finding_states -> agencies (agency_id));
+diesel::joinable!(compliance_issues -> agencies (agency_id));
+diesel::joinable!(compliance_refresh -> agencies (agency_id));
 diesel::joinable!(import_batches -> agencies (agency_id));
 diesel::joinable!(influencers -> agencies (agency_id));
 diesel::joinable!(products -> agencies (agency_id));
@@ -436,6 +482,10 @@ diesel::joinable!(users -> agencies (agency_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
+    compliance_dirty,
+    compliance_finding_states,
+    compliance_issues,
+    compliance_refresh,
     contracts,
     guardian_consents,
     idempotency_keys,

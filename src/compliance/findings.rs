@@ -9,12 +9,12 @@ use super::rules::{Violation, ViolationCode};
 use crate::domain::enums::SessionState;
 use crate::schema::{live_sessions, products, session_products, session_reviews};
 
-/// Findings of `hosts` (all hosts of the agency with `None`), as (host, violation).
+/// Findings of `hosts` (all hosts of the agency with `None`), as (host, session, violation).
 pub async fn findings(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     hosts: Option<&[Uuid]>,
-) -> QueryResult<Vec<(Uuid, Violation)>> {
+) -> QueryResult<Vec<(Uuid, Option<Uuid>, Violation)>> {
     let mut out = Vec::new();
 
     let mut reviews = session_reviews::table
@@ -47,19 +47,23 @@ pub async fn findings(
         if !mandarin {
             out.push((
                 host,
+                Some(session),
                 Violation::new(
                     ViolationCode::ReviewLanguageViolation,
                     format!("Session \"{title}\" ({session}) was not in Mandarin."),
-                ),
+                )
+                .about(session.to_string()),
             ));
         }
         if !dress {
             out.push((
                 host,
+                Some(session),
                 Violation::new(
                     ViolationCode::ReviewDressViolation,
                     format!("Session \"{title}\" ({session}) broke the dress code."),
-                ),
+                )
+                .about(session.to_string()),
             ));
         }
     }
@@ -90,10 +94,12 @@ pub async fn findings(
     for (host, session, sku) in promoted.load::<(Uuid, Uuid, String)>(conn).await? {
         out.push((
             host,
+            Some(session),
             Violation::new(
                 ViolationCode::RecalledProductPromoted,
                 format!("Recalled product {sku} was promoted in session {session}."),
-            ),
+            )
+            .about(format!("{session}:{sku}")),
         ));
     }
     Ok(out)

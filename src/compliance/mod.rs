@@ -3,6 +3,7 @@
 
 pub mod findings;
 pub mod handlers;
+pub mod issues;
 pub mod rules;
 pub mod snapshot;
 
@@ -12,5 +13,7 @@ pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
         handlers::host_compliance,
         handlers::compliance_issues,
+        handlers::acknowledge_issue,
+        handlers::resolve_issue,
     );
 }

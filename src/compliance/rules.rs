@@ -81,6 +81,10 @@ pub struct Violation {
     /// A sentence for people.
     pub message: String,
     pub blocks: Stage,
+    /// What the violation is about within its host or session (a product's SKU, a platform, a
+    /// qualification): part of the stable id on the compliance page, never shown.
+    #[serde(skip)]
+    pub subject: Option<String>,
 }
 
 impl Violation {
@@ -89,7 +93,14 @@ impl Violation {
             code,
             message: message.into(),
             blocks: code.blocks(),
+            subject: None,
         }
+    }
+
+    /// The same violation, about `subject`.
+    pub fn about(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
     }
 }
 
@@ -196,13 +207,19 @@ pub fn evaluate_host(host: &HostSnapshot, on: NaiveDate) -> Vec<Violation> {
     for qualification in &host.qualifications {
         let days_left = (qualification.valid_until - on).num_days();
         if qualification.valid_from <= on && (0..=EXPIRY_WARNING_DAYS).contains(&days_left) {
-            violations.push(Violation::new(
-                ViolationCode::QualificationExpiring,
-                format!(
-                    "The {} qualification expires on {} ({days_left} days).",
+            violations.push(
+                Violation::new(
+                    ViolationCode::QualificationExpiring,
+                    format!(
+                        "The {} qualification expires on {} ({days_left} days).",
+                        qualification.field, qualification.valid_until
+                    ),
+                )
+                .about(format!(
+                    "{}:{}",
                     qualification.field, qualification.valid_until
-                ),
-            ));
+                )),
+            );
         }
     }
     violations
@@ -244,15 +261,21 @@ pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violatio
         .filter(|v| v.blocks != Stage::Nothing)
         .collect();
     match plan.platform {
-        Some(platform) if !plan.has_active_account => violations.push(Violation::new(
-            ViolationCode::PlatformAccountMissing,
-            format!("The host has no active {platform} account."),
-        )),
+        Some(platform) if !plan.has_active_account => violations.push(
+            Violation::new(
+                ViolationCode::PlatformAccountMissing,
+                format!("The host has no active {platform} account."),
+            )
+            .about(platform.as_str()),
+        ),
         Some(_) => {}
-        None => violations.push(Violation::new(
-            ViolationCode::PlatformAccountMissing,
-            "The session's platform account is not a known account of this host.",
-        )),
+        None => violations.push(
+            Violation::new(
+                ViolationCode::PlatformAccountMissing,
+                "The session's platform account is not a known account of this host.",
+            )
+            .about("unknown_account"),
+        ),
     }
     if host.kind == InfluencerKind::Virtual && !plan.ai_label {
         violations.push(Violation::new(
@@ -279,10 +302,13 @@ pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violatio
         ));
     }
     for item in plan.lineup.iter().filter(|item| item.recalled) {
-        violations.push(Violation::new(
-            ViolationCode::ProductRecalled,
-            format!("Product {} is recalled.", item.sku),
-        ));
+        violations.push(
+            Violation::new(
+                ViolationCode::ProductRecalled,
+                format!("Product {} is recalled.", item.sku),
+            )
+            .about(&item.sku),
+        );
     }
     let sells = !plan.lineup.is_empty() || !plan.unknown_products.is_empty();
     if sells && !host.has_active_legal_entity() {
@@ -304,13 +330,16 @@ pub fn evaluate_session(host: &HostSnapshot, plan: &SessionPlan) -> Vec<Violatio
         if let Some(field) = item.regulated_field
             && !host.qualified_for(field, plan.date)
         {
-            violations.push(Violation::new(
-                ViolationCode::QualificationMissing,
-                format!(
-                    "Product {} is in {field}; the host has no valid {field} qualification.",
-                    item.sku
-                ),
-            ));
+            violations.push(
+                Violation::new(
+                    ViolationCode::QualificationMissing,
+                    format!(
+                        "Product {} is in {field}; the host has no valid {field} qualification.",
+                        item.sku
+                    ),
+                )
+                .about(&item.sku),
+            );
         }
     }
     violations

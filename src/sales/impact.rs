@@ -138,7 +138,8 @@ pub async fn sales_findings(
             Violation::new(
                 ViolationCode::RecalledProductSold,
                 format!("{count} sales of recalled product {sku} after its recall."),
-            ),
+            )
+            .about(sku),
         ));
     }
     Ok(out)

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod binary;
 mod compliance;
+mod compliance_issues;
 mod database;
 mod errors;
 mod fail_closed;
