@@ -44,6 +44,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Json::<Value>::from_request(req, payload);
         Box::pin(async move {
             let mut value = body.await?.into_inner();
+            if !value.is_object() {
+                // Every JSON body of this API is an object; serde would also read a struct
+                // from an array of its fields.
+                let error = AppError::BadRequest {
+                    code: "invalid_body",
+                    detail: "The body must be a JSON object.".to_owned(),
+                    errors: Vec::new(),
+                };
+                return Err(error.into());
+            }
             if let Some(field) = find_nul(&value, String::new()) {
                 let error = AppError::validation(vec![crate::domain::nul_error(&field)]);
                 return Err(error.into());

@@ -247,6 +247,17 @@ pub async fn update_user(
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
+    if body
+        .current_password
+        .as_ref()
+        .is_some_and(|current| current.chars().count() > crate::auth::password::MAX_LENGTH)
+    {
+        errors.push(FieldError::new(
+            "current_password",
+            "invalid_length",
+            "a password has at most 128 characters",
+        ));
+    }
     if let Some(password) = &body.password {
         if let Err(error) = check_new_password("password", password) {
             errors.push(error);

@@ -9,6 +9,7 @@ mod auth;
 mod binary;
 mod compliance;
 mod compliance_issues;
+mod contract;
 mod database;
 mod errors;
 mod fail_closed;
