@@ -66,7 +66,9 @@ pub struct CreateProductRequest {
     pub sku: String,
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 100)]
     pub brand: Option<String>,
+    #[schema(max_length = 100)]
     pub category: Option<String>,
     /// Decimal string, e.g. `"199.00"`.
     #[schema(value_type = String, example = "199.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
@@ -87,10 +89,10 @@ pub struct UpdateProductRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub brand: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub category: Option<Option<String>>,
     #[schema(value_type = Option<String>, pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
     pub list_price: Option<serde_json::Value>,
@@ -123,6 +125,7 @@ pub struct ProductTestRequest {
     pub influencer_id: Uuid,
     pub tested_on: NaiveDate,
     pub result: TestResult,
+    #[schema(max_length = 5000)]
     pub notes: Option<String>,
     /// An http(s) link to photos, video or a report.
     #[schema(max_length = 2000)]
