@@ -115,6 +115,7 @@ fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
         // Spreadsheets pad cells; the API's JSON fields are taken exactly as sent.
         .trim(csv::Trim::All)
         .from_reader(reader);
+    let header_line = csv.position().line();
     let headers: Vec<String> = match csv.byte_headers() {
         Ok(headers) => headers
             .iter()
@@ -159,6 +160,9 @@ fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
         }));
         return;
     }
+    // The csv reader counts the `\n` of a CRLF only when it reads the next record, so its line
+    // numbers lag by one in CRLF files: there, it still stands on the header's line.
+    let skew = u64::from(csv.position().line() == header_line);
     let mut batch = Vec::with_capacity(BATCH_ROWS);
     let mut record = csv::ByteRecord::new();
     let mut rows = 0usize;
@@ -172,13 +176,12 @@ fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
                     let _ = tx.blocking_send(Parsed::Fatal(too_many_rows(max_rows)));
                     return;
                 }
-                // csv counts lines from the end of the header; files count it as line 1.
-                let line = record.position().map_or(line, csv::Position::line) + 1;
+                let line = record.position().map_or(line, csv::Position::line) + skew;
                 batch.push((line, csv_row(&headers, &record, line)));
             }
             Err(err) => {
                 rows += 1;
-                let line = err.position().map_or(line, csv::Position::line) + 1;
+                let line = err.position().map_or(line, csv::Position::line) + skew;
                 batch.push((
                     line,
                     Err(fatal_row(

@@ -57,6 +57,14 @@ async fn a_csv_import_writes_lines_and_a_second_run_changes_nothing() {
     assert_eq!(problem["errors"][0]["line"], 3, "the header is line 1");
     assert_eq!(problem["errors"][0]["field"], "unit_price");
     assert_eq!(problem["inserted"], 0);
+    // The same file with LF line ends names the same line.
+    let lf_shop = crate::sales::shop("Import LF Co").await;
+    let lf = import(&lf_shop, "", "text/csv", file.replace("\r\n", "\n")).await;
+    assert_eq!(
+        lf.problem(422, "import_rejected")["errors"][0]["line"],
+        3,
+        "LF"
+    );
     assert!(ledger(&shop).await.is_empty(), "nothing written");
 
     let fixed = file.replace("\"1,000.00\"", "1000.00");
