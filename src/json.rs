@@ -40,6 +40,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
+    // The one place that reads a body with actix's own extractor.
+    #[allow(clippy::disallowed_types)]
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = web::Json::<Value>::from_request(req, payload);
         Box::pin(async move {

@@ -18,6 +18,7 @@ use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::error::{AppError, Problem, conflict_on};
+use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::schema::{compliance_finding_states, compliance_issues};
 use crate::startup::AppState;
@@ -100,8 +101,6 @@ pub struct IssueQuery {
     get, path = "/v1/influencers/{id}/compliance", tag = "compliance", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
-        (status = 403, description = "The caller's role may not act on compliance issues"),
-        (status = 403, description = "The caller's role may not act on compliance issues"),
         (status = 200, description = "The host's violations", body = HostCompliance),
         (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
     )
@@ -192,6 +191,7 @@ async fn rule_context(
     params(("id" = Uuid, Path, description = "Issue id")),
     request_body = FindingNote,
     responses(
+        (status = 403, description = "The caller's role may not act on compliance issues"),
         (status = 200, description = "The finding's new state", body = FindingStateView),
         (status = 404, description = "No such open issue in this agency", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A rule violation (`not_a_finding`), or already acknowledged or resolved (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
@@ -201,7 +201,7 @@ pub async fn acknowledge_issue(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<FindingNote>,
+    body: Json<FindingNote>,
 ) -> Result<HttpResponse, AppError> {
     act_on_finding(
         state,
@@ -220,6 +220,7 @@ pub async fn acknowledge_issue(
     params(("id" = Uuid, Path, description = "Issue id")),
     request_body = FindingNote,
     responses(
+        (status = 403, description = "The caller's role may not act on compliance issues"),
         (status = 200, description = "The finding's new state", body = FindingStateView),
         (status = 404, description = "No such open issue in this agency", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A rule violation (`not_a_finding`), or already resolved (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
@@ -229,7 +230,7 @@ pub async fn resolve_issue(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    body: web::Json<FindingNote>,
+    body: Json<FindingNote>,
 ) -> Result<HttpResponse, AppError> {
     act_on_finding(
         state,

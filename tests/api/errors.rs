@@ -24,7 +24,7 @@ struct ProbeQuery {
     limit: u32,
 }
 
-async fn probe_json(body: web::Json<ProbeBody>) -> HttpResponse {
+async fn probe_json(body: mcn::json::Json<ProbeBody>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "name": body.name, "count": body.count }))
 }
 
