@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::dto::{AuditEventView, AuditQuery};
 use super::model::{self as audit, AuditFilter};
 use crate::auth::{Caller, Capability};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::pagination::{Page, PageRequest};
 use crate::startup::AppState;
 
@@ -19,8 +19,8 @@ use crate::startup::AppState;
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of events", body = Page<AuditEventView>),
-        (status = 403, description = "Role not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not allowed"),
+        (status = 422, description = "Invalid filters"),
     )
 )]
 pub async fn list_audit_events(

@@ -16,7 +16,7 @@ use super::{AuthServices, ThrottleLimits};
 use crate::agencies::model as agencies;
 use crate::agencies::signup::{NewAgency, create_agency_with_owner};
 use crate::audit::model::{AuditContext, Changes};
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::json::Json;
 use crate::staff::dto::UserView;
 use crate::staff::model::{self as users, User};
@@ -31,9 +31,9 @@ use crate::telemetry::RequestId;
     request_body = SignupRequest,
     responses(
         (status = 201, description = "The agency and its owner", body = SignupResponse),
-        (status = 403, description = "Sign-up is switched off (`signup_disabled`)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is taken (`email_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Sign-up is switched off (`signup_disabled`)"),
+        (status = 409, description = "The email is taken (`email_taken`)"),
+        (status = 422, description = "Invalid fields (`validation_failed`)"),
     )
 )]
 pub async fn signup(
@@ -168,8 +168,8 @@ async fn issue_pair(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Tokens", body = TokenResponse),
-        (status = 401, description = "Wrong email or password (`invalid_credentials`), the same for unknown emails", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`), the same for unknown emails"),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`"),
     )
 )]
 pub async fn login(
@@ -241,7 +241,7 @@ fn invalid_refresh_token() -> AppError {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new access token and refresh token", body = TokenResponse),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token (`invalid_refresh_token`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token (`invalid_refresh_token`)"),
     )
 )]
 pub async fn refresh(
@@ -351,7 +351,7 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = MeResponse),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
     )
 )]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {

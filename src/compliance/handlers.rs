@@ -17,7 +17,7 @@ use crate::agencies::{local_today, today_for};
 use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
-use crate::error::{AppError, Problem, conflict_on};
+use crate::error::{AppError, conflict_on};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::schema::{compliance_finding_states, compliance_issues};
@@ -102,7 +102,7 @@ pub struct IssueQuery {
     params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The host's violations", body = HostCompliance),
-        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host in this agency"),
     )
 )]
 pub async fn host_compliance(
@@ -193,8 +193,8 @@ async fn rule_context(
     responses(
         (status = 403, description = "The caller's role may not act on compliance issues"),
         (status = 200, description = "The finding's new state", body = FindingStateView),
-        (status = 404, description = "No such open issue in this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A rule violation (`not_a_finding`), or already acknowledged or resolved (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such open issue in this agency"),
+        (status = 409, description = "A rule violation (`not_a_finding`), or already acknowledged or resolved (`invalid_transition`)"),
     )
 )]
 pub async fn acknowledge_issue(
@@ -222,8 +222,8 @@ pub async fn acknowledge_issue(
     responses(
         (status = 403, description = "The caller's role may not act on compliance issues"),
         (status = 200, description = "The finding's new state", body = FindingStateView),
-        (status = 404, description = "No such open issue in this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A rule violation (`not_a_finding`), or already resolved (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such open issue in this agency"),
+        (status = 409, description = "A rule violation (`not_a_finding`), or already resolved (`invalid_transition`)"),
     )
 )]
 pub async fn resolve_issue(

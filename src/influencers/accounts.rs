@@ -14,7 +14,7 @@ use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::enums::{AccountStatus, Platform};
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -168,7 +168,7 @@ pub async fn list_accounts(
     ),
     responses(
         (status = 200, description = "The platform account", body = PlatformAccount),
-        (status = 404, description = "No such platform account of this host", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such platform account of this host"),
     )
 )]
 pub async fn get_account(
@@ -199,8 +199,8 @@ pub async fn get_account(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The account", body = PlatformAccount),
-        (status = 409, description = "Platform user id already registered (`platform_account_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Platform user id already registered (`platform_account_taken`)"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 pub async fn create_account(
@@ -289,8 +289,8 @@ pub async fn create_account(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated account", body = PlatformAccount),
-        (status = 404, description = "No such account of this host", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account of this host"),
+        (status = 412, description = "Stale `If-Match`"),
     )
 )]
 pub async fn update_account(
@@ -360,8 +360,8 @@ pub async fn update_account(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 204, description = "Removed"),
-        (status = 404, description = "No such account of this host", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "In use (`platform_account_in_use`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account of this host"),
+        (status = 409, description = "In use (`platform_account_in_use`)"),
     )
 )]
 pub async fn delete_account(

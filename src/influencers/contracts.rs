@@ -16,7 +16,7 @@ use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::decimal::parse_decimal_string;
 use crate::domain::double_option;
-use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::error::{AppError, FieldError, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -180,7 +180,7 @@ pub async fn list_contracts(
     ),
     responses(
         (status = 200, description = "The contract", body = Contract),
-        (status = 404, description = "No such contract of this host", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such contract of this host"),
     )
 )]
 pub async fn get_contract(
@@ -205,8 +205,8 @@ pub async fn get_contract(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The contract", body = Contract),
-        (status = 409, description = "Overlaps another contract (`contract_overlap`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Overlaps another contract (`contract_overlap`)"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 pub async fn create_contract(
@@ -286,10 +286,10 @@ pub async fn create_contract(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated contract", body = Contract),
-        (status = 404, description = "No such contract of this host", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Overlaps another contract (`contract_overlap`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`valid_until` before `valid_from`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such contract of this host"),
+        (status = 409, description = "Overlaps another contract (`contract_overlap`)"),
+        (status = 412, description = "Stale `If-Match`"),
+        (status = 422, description = "Invalid fields (`valid_until` before `valid_from`)"),
     )
 )]
 pub async fn update_contract(

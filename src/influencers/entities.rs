@@ -16,7 +16,7 @@ use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::credit_code::CreditCode;
 use crate::domain::enums::{EntityStatus, EntityType};
-use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::error::{AppError, FieldError, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -140,7 +140,7 @@ pub async fn list_entities(
     ),
     responses(
         (status = 200, description = "The legal entity", body = LegalEntity),
-        (status = 404, description = "No such legal entity of this host", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such legal entity of this host"),
     )
 )]
 pub async fn get_entity(
@@ -171,8 +171,8 @@ pub async fn get_entity(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The legal entity", body = LegalEntity),
-        (status = 409, description = "Credit code already registered (`credit_code_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid credit code (`invalid_credit_code`) or fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Credit code already registered (`credit_code_taken`)"),
+        (status = 422, description = "Invalid credit code (`invalid_credit_code`) or fields"),
     )
 )]
 pub async fn create_entity(
@@ -243,8 +243,8 @@ pub async fn create_entity(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated legal entity", body = LegalEntity),
-        (status = 404, description = "No such legal entity of this host", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such legal entity of this host"),
+        (status = 412, description = "Stale `If-Match`"),
     )
 )]
 pub async fn update_entity(

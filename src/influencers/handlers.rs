@@ -15,7 +15,7 @@ use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::enums::{InfluencerStatus, VerificationState};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
@@ -92,8 +92,8 @@ pub async fn list_influencers(
     request_body = CreateInfluencerRequest,
     responses(
         (status = 201, description = "The new host", body = InfluencerView),
-        (status = 403, description = "Role not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not allowed"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 pub async fn create_influencer(
@@ -162,7 +162,7 @@ pub async fn create_influencer(
     params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The host", body = InfluencerView),
-        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host in this agency"),
     )
 )]
 pub async fn get_influencer(
@@ -188,9 +188,9 @@ pub async fn get_influencer(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated host", body = InfluencerView),
-        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host in this agency"),
+        (status = 412, description = "Stale `If-Match`"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 pub async fn update_influencer(
@@ -306,7 +306,7 @@ fn check_reason(reason: &str) -> Result<String, AppError> {
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The suspended host", body = InfluencerView),
-        (status = 409, description = "Not active (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not active (`invalid_transition`)"),
     )
 )]
 pub async fn suspend_influencer(
@@ -338,7 +338,7 @@ pub async fn suspend_influencer(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The active host", body = InfluencerView),
-        (status = 409, description = "Not suspended (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not suspended (`invalid_transition`)"),
     )
 )]
 pub async fn reinstate_influencer(
@@ -369,7 +369,7 @@ pub async fn reinstate_influencer(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 204, description = "Terminated"),
-        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host in this agency"),
     )
 )]
 pub async fn terminate_influencer(

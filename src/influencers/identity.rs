@@ -26,7 +26,7 @@ use crate::crypto::Sealed;
 use crate::domain::check_text;
 use crate::domain::enums::{DocumentType, InfluencerKind, VerificationState};
 use crate::domain::resident_id::ResidentId;
-use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::error::{AppError, FieldError, conflict_on};
 use crate::json::Json;
 use crate::schema::{guardian_consents, identities};
 use crate::startup::AppState;
@@ -278,8 +278,8 @@ async fn identity_response(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "First submission", body = IdentityView),
         (status = 200, description = "Replaced; verification starts over", body = IdentityView),
-        (status = 409, description = "This person is already another host of the agency (`identity_already_registered`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid document (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This person is already another host of the agency (`identity_already_registered`)"),
+        (status = 422, description = "Invalid document (`validation_failed`)"),
     )
 )]
 pub async fn put_identity(
@@ -390,7 +390,7 @@ fn map_identity_error(error: DieselError) -> AppError {
     params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The identity", body = IdentityView),
-        (status = 404, description = "No such host, or no identity submitted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such host, or no identity submitted"),
     )
 )]
 pub async fn get_identity(
@@ -477,8 +477,8 @@ async fn review(
     params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "Verified", body = IdentityView),
-        (status = 403, description = "Role not allowed, or the caller submitted it (`four_eyes_required`)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not pending, e.g. erased (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not allowed, or the caller submitted it (`four_eyes_required`)"),
+        (status = 409, description = "Not pending, e.g. erased (`invalid_transition`)"),
     )
 )]
 pub async fn verify_identity(
@@ -506,7 +506,7 @@ pub async fn verify_identity(
     responses(
         (status = 200, description = "Rejected", body = IdentityView),
         (status = 403, description = "The caller's role may not review identities"),
-        (status = 409, description = "Already rejected, or erased (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already rejected, or erased (`invalid_transition`)"),
     )
 )]
 pub async fn reject_identity(
@@ -608,7 +608,7 @@ pub async fn find_consent(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "Recorded", body = GuardianConsentView),
         (status = 200, description = "Replaced", body = GuardianConsentView),
-        (status = 422, description = "Invalid fields, or not a human host", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or not a human host"),
     )
 )]
 pub async fn put_guardian_consent(

@@ -32,7 +32,7 @@ use crate::auth::{Caller, Capability};
 use crate::crypto::PiiVault;
 use crate::domain::check_text;
 use crate::domain::enums::{DocumentType, VerificationState};
-use crate::error::{AppError, Problem, serde_error};
+use crate::error::{AppError, serde_error};
 use crate::schema::{guardian_consents, identities};
 use crate::startup::AppState;
 
@@ -150,8 +150,8 @@ async fn collect(
     params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The host's personal data", body = PersonalDataView),
-        (status = 403, description = "Role not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not allowed"),
+        (status = 404, description = "No such host in this agency"),
     )
 )]
 pub async fn get_personal_data(
@@ -213,9 +213,9 @@ const ERASED_CONSENT_FIELDS: [&str; 2] = ["guardian_name", "document_ref"];
     request_body(content = Option<ErasureRequest>, description = "Optional reason"),
     responses(
         (status = 200, description = "Erased (or nothing left to erase)", body = ErasureView),
-        (status = 403, description = "Role not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such host in this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid reason", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not allowed"),
+        (status = 404, description = "No such host in this agency"),
+        (status = 422, description = "Invalid reason"),
     )
 )]
 pub async fn erase_personal_data(

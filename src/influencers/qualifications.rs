@@ -15,7 +15,7 @@ use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
 use crate::domain::check_text;
 use crate::domain::enums::RegulatedField;
-use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::error::{AppError, FieldError, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -169,7 +169,7 @@ pub async fn list_qualifications(
     ),
     responses(
         (status = 200, description = "The qualification", body = Qualification),
-        (status = 404, description = "No such qualification of this host", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such qualification of this host"),
     )
 )]
 pub async fn get_qualification(
@@ -192,8 +192,8 @@ pub async fn get_qualification(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The qualification", body = Qualification),
-        (status = 409, description = "Already recorded (`qualification_exists`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already recorded (`qualification_exists`)"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 pub async fn create_qualification(
@@ -290,10 +290,10 @@ pub async fn create_qualification(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated qualification", body = Qualification),
-        (status = 404, description = "No such qualification of this host", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Certificate already recorded (`qualification_exists`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`valid_until` before `valid_from`, revocation without a reason)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such qualification of this host"),
+        (status = 409, description = "Certificate already recorded (`qualification_exists`)"),
+        (status = 412, description = "Stale `If-Match`"),
+        (status = 422, description = "Invalid fields (`valid_until` before `valid_from`, revocation without a reason)"),
     )
 )]
 pub async fn update_qualification(

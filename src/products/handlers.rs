@@ -21,7 +21,7 @@ use crate::domain::decimal::parse_decimal_string;
 use crate::domain::enums::SessionState;
 use crate::domain::money::{parse_amount, parse_currency};
 use crate::domain::{check_text, check_url};
-use crate::error::{AppError, FieldError, Problem, conflict_on};
+use crate::error::{AppError, FieldError, conflict_on};
 use crate::etag::{IfMatch, etag};
 use crate::influencers::dto::ReasonRequest;
 use crate::json::Json;
@@ -128,8 +128,8 @@ pub async fn list_products(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The product", body = ProductView),
-        (status = 409, description = "SKU taken (`sku_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields; prices and percentages must be decimal strings", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "SKU taken (`sku_taken`)"),
+        (status = 422, description = "Invalid fields; prices and percentages must be decimal strings"),
     )
 )]
 pub async fn create_product(
@@ -218,7 +218,7 @@ pub async fn create_product(
     params(("id" = Uuid, Path, description = "Product id")),
     responses(
         (status = 200, description = "The product", body = ProductView),
-        (status = 404, description = "No such product in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product in this agency"),
     )
 )]
 pub async fn get_product(
@@ -240,9 +240,9 @@ pub async fn get_product(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated product", body = ProductView),
-        (status = 404, description = "No such product in this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product in this agency"),
+        (status = 412, description = "Stale `If-Match`"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 pub async fn update_product(
@@ -374,7 +374,7 @@ pub async fn update_product(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The recalled product", body = ProductView),
-        (status = 409, description = "Already recalled (`already_recalled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already recalled (`already_recalled`)"),
     )
 )]
 pub async fn recall_product(
@@ -428,7 +428,7 @@ pub async fn recall_product(
     params(("id" = Uuid, Path, description = "Product id")),
     responses(
         (status = 200, description = "Sessions, hosts and sales of the product", body = ProductImpact),
-        (status = 404, description = "No such product in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product in this agency"),
     )
 )]
 pub async fn product_impact(
@@ -505,7 +505,7 @@ pub async fn product_impact(
     params(("id" = Uuid, Path, description = "Product id"), PageQuery),
     responses(
         (status = 200, description = "A page of the product's tests", body = Page<ProductTestView>),
-        (status = 404, description = "No such product in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product in this agency"),
     )
 )]
 pub async fn list_tests(
@@ -545,7 +545,7 @@ pub async fn list_tests(
     ),
     responses(
         (status = 200, description = "The test", body = ProductTestView),
-        (status = 404, description = "No such test of this product", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such test of this product"),
     )
 )]
 pub async fn get_test(
@@ -570,7 +570,7 @@ pub async fn get_test(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The test", body = ProductTestView),
-        (status = 422, description = "Invalid fields or unknown host", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or unknown host"),
     )
 )]
 pub async fn create_test(

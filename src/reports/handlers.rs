@@ -20,7 +20,7 @@ use crate::agencies::model as agencies;
 use crate::auth::{Caller, Capability};
 use crate::domain::enums::Platform;
 use crate::domain::money::format_amount;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::schema::{influencers, products};
 use crate::startup::AppState;
 
@@ -251,7 +251,7 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
             (GmvReport = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 422, description = "Bad range, grouping or time zone", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad range, grouping or time zone"),
     )
 )]
 pub async fn gmv_report(
@@ -306,7 +306,7 @@ pub async fn gmv_report(
     params(GmvParams),
     responses(
         (status = 200, description = "An SVG chart", content_type = "image/svg+xml", body = String),
-        (status = 422, description = "Bad parameters, or not one period and at most one dimension", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad parameters, or not one period and at most one dimension"),
     )
 )]
 pub async fn gmv_chart(
@@ -428,7 +428,7 @@ async fn series_labels(
             (SettlementReport = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 422, description = "Bad month or time zone", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad month or time zone"),
     )
 )]
 pub async fn settlement_report(

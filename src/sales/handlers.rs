@@ -15,7 +15,7 @@ use crate::agencies::model as agencies;
 use crate::auth::{Caller, Capability};
 use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
-use crate::error::{AppError, FieldError, Problem, serde_error};
+use crate::error::{AppError, FieldError, serde_error};
 use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
@@ -52,8 +52,8 @@ pub async fn line_defaults(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The recorded line", body = SaleView),
-        (status = 409, description = "Already recorded (`duplicate_order_line`), or the same key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (money as JSON numbers included), or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already recorded (`duplicate_order_line`), or the same key is in flight"),
+        (status = 422, description = "Invalid fields (money as JSON numbers included), or `idempotency_key_reused`"),
     )
 )]
 pub async fn create_sale(
@@ -207,7 +207,7 @@ pub async fn list_sales(
     params(("id" = Uuid, Path, description = "Sale id")),
     responses(
         (status = 200, description = "The line and its refunds", body = SaleView),
-        (status = 404, description = "No such line in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such line in this agency"),
     )
 )]
 pub async fn get_sale(
@@ -232,8 +232,8 @@ pub async fn get_sale(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The refund; `Location` names it", body = RefundView),
-        (status = 409, description = "The line is cancelled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid amount, or more than what remains (`refund_exceeds_gross`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The line is cancelled (`invalid_transition`)"),
+        (status = 422, description = "Invalid amount, or more than what remains (`refund_exceeds_gross`)"),
     )
 )]
 pub async fn refund_sale(
@@ -344,7 +344,7 @@ pub async fn refund_sale(
     ),
     responses(
         (status = 200, description = "The refund", body = RefundView),
-        (status = 404, description = "No such refund of this line", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such refund of this line"),
     )
 )]
 pub async fn get_refund(

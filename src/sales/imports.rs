@@ -30,7 +30,7 @@ use super::model::ImportBatch;
 use super::validate::{FIELDS, check_line};
 use crate::audit::model::Changes;
 use crate::auth::{Caller, Capability};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::import_batches;
 use crate::startup::AppState;
@@ -594,9 +594,9 @@ async fn record_refusal(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "Committed (with `on_error=skip`, bad rows are listed in `errors`)", body = ImportView),
-        (status = 413, description = "More rows or bytes than an import takes", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither text/csv nor application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`import_rejected`: bad rows (every one listed with its line) and nothing written; or `invalid_header`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More rows or bytes than an import takes"),
+        (status = 415, description = "Neither text/csv nor application/json"),
+        (status = 422, description = "`import_rejected`: bad rows (every one listed with its line) and nothing written; or `invalid_header`"),
     )
 )]
 pub async fn import_sales(
@@ -763,7 +763,7 @@ pub async fn list_imports(
     params(("id" = Uuid, Path, description = "Import id")),
     responses(
         (status = 200, description = "The import", body = ImportView),
-        (status = 404, description = "No such import in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such import in this agency"),
     )
 )]
 pub async fn get_import(

@@ -23,7 +23,7 @@ use crate::domain::currency::Currency;
 use crate::domain::enums::SessionState;
 use crate::domain::money::parse_amount;
 use crate::domain::{check_text, check_url};
-use crate::error::{AppError, FieldError, Problem, conflict_on, serde_error};
+use crate::error::{AppError, FieldError, conflict_on, serde_error};
 use crate::etag::{IfMatch, etag};
 use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
 use crate::influencers::dto::is_language_tag;
@@ -290,8 +290,8 @@ pub async fn list_sessions(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The scheduled session", body = SessionView),
-        (status = 409, description = "Overlaps another session of the host (`session_overlap`), or the same key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, `compliance_violation` (with `violations`), or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Overlaps another session of the host (`session_overlap`), or the same key is in flight"),
+        (status = 422, description = "Invalid fields, `compliance_violation` (with `violations`), or `idempotency_key_reused`"),
     )
 )]
 pub async fn create_session(
@@ -462,7 +462,7 @@ pub async fn create_session(
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session", body = SessionView),
-        (status = 404, description = "No such session in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in this agency"),
     )
 )]
 pub async fn get_session(
@@ -485,9 +485,9 @@ pub async fn get_session(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated session", body = SessionView),
-        (status = 409, description = "`session_overlap`, or `invalid_transition` when no longer scheduled", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or `compliance_violation`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`session_overlap`, or `invalid_transition` when no longer scheduled"),
+        (status = 412, description = "Stale `If-Match`"),
+        (status = 422, description = "Invalid fields or `compliance_violation`"),
     )
 )]
 pub async fn update_session(
@@ -632,8 +632,8 @@ pub async fn update_session(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The session with its new lineup", body = SessionView),
-        (status = 409, description = "Not scheduled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown or repeated products, bad prices, or `compliance_violation`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not scheduled (`invalid_transition`)"),
+        (status = 422, description = "Unknown or repeated products, bad prices, or `compliance_violation`"),
     )
 )]
 pub async fn put_lineup(

@@ -16,7 +16,7 @@ use crate::auth::{Caller, Capability};
 use crate::compliance::rules::ready_to_start;
 use crate::domain::check_text;
 use crate::domain::enums::SessionState;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::json::Json;
 use crate::startup::AppState;
 
@@ -27,8 +27,8 @@ use crate::startup::AppState;
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Live", body = SessionView),
-        (status = 409, description = "Not scheduled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Violations remain (`compliance_violation`, with `violations`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not scheduled (`invalid_transition`)"),
+        (status = 422, description = "Violations remain (`compliance_violation`, with `violations`)"),
     )
 )]
 pub async fn start_session(
@@ -137,7 +137,7 @@ async fn transition(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Ended", body = SessionView),
-        (status = 409, description = "Not live (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not live (`invalid_transition`)"),
     )
 )]
 pub async fn end_session(
@@ -166,7 +166,7 @@ pub async fn end_session(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Cancelled", body = SessionView),
-        (status = 409, description = "Not scheduled (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not scheduled (`invalid_transition`)"),
     )
 )]
 pub async fn cancel_session(
@@ -203,7 +203,7 @@ pub async fn cancel_session(
     responses(
         (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The session with its review", body = SessionView),
-        (status = 409, description = "Not ended (`invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not ended (`invalid_transition`)"),
     )
 )]
 pub async fn review_session(

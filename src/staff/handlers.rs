@@ -15,7 +15,7 @@ use crate::auth::model::{self as tokens_db, Revoke};
 use crate::auth::password::check_new_password;
 use crate::auth::{Caller, Capability, Role};
 use crate::domain::check_text;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
@@ -75,7 +75,7 @@ fn user_response(status: actix_web::http::StatusCode, user: User) -> HttpRespons
     params(UserListQuery),
     responses(
         (status = 200, description = "A page of users", body = Page<UserView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
     )
 )]
 pub async fn list_users(
@@ -110,9 +110,9 @@ pub async fn list_users(
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "The new user", body = UserView),
-        (status = 403, description = "Role not allowed (`forbidden`, `owner_management_forbidden`)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Email taken (`email_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not allowed (`forbidden`, `owner_management_forbidden`)"),
+        (status = 409, description = "Email taken (`email_taken`)"),
+        (status = 422, description = "Invalid fields (`validation_failed`)"),
     )
 )]
 pub async fn create_user(
@@ -175,7 +175,7 @@ pub async fn create_user(
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView),
-        (status = 404, description = "No such user in this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in this agency"),
     )
 )]
 pub async fn get_user(
@@ -203,11 +203,11 @@ pub async fn get_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The updated user", body = UserView),
-        (status = 403, description = "Not allowed (`forbidden`, `owner_management_forbidden`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Would leave no active owner (`last_owner`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, wrong current password (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (`forbidden`, `owner_management_forbidden`)"),
+        (status = 404, description = "No such user in this agency"),
+        (status = 409, description = "Would leave no active owner (`last_owner`)"),
+        (status = 412, description = "Stale `If-Match`"),
+        (status = 422, description = "Invalid fields, wrong current password (`validation_failed`)"),
     )
 )]
 pub async fn update_user(
@@ -347,9 +347,9 @@ pub async fn update_user(
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 403, description = "Not allowed (`forbidden`, `owner_management_forbidden`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The last active owner (`last_owner`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (`forbidden`, `owner_management_forbidden`)"),
+        (status = 404, description = "No such user in this agency"),
+        (status = 409, description = "The last active owner (`last_owner`)"),
     )
 )]
 pub async fn deactivate_user(

@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::startup::AppState;
 
 /// How long `/readyz` waits for the database before it says no.
@@ -39,7 +39,7 @@ pub async fn healthz() -> HttpResponse {
     tag = "system",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable"),
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
