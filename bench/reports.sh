@@ -96,7 +96,7 @@ done
 fi
 echo "== building the rollups (the sums the triggers keep)"
 psql -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" <<SQL
-TRUNCATE sales_rollup_host, sales_rollup_platform, sales_daily_host, sales_daily_platform, sales_monthly_host;
+TRUNCATE sales_rollup_delta, sales_rollup_host, sales_rollup_platform, sales_daily_host, sales_daily_platform, sales_monthly_host;
 INSERT INTO sales_rollup_host
 SELECT agency_id, date_trunc('hour', sold_at, 'UTC'), influencer_id, platform, currency, count(*), sum(quantity),
        sum(gross), sum(refunded_amount), sum(gross * commission_percent), sum(refunded_amount * commission_percent)

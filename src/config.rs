@@ -65,6 +65,13 @@ pub struct Settings {
     pub crypto: CryptoSettings,
     pub compliance: ComplianceSettings,
     pub imports: ImportSettings,
+    pub reports: ReportSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportSettings {
+    /// Milliseconds between two folds of the rollup deltas into the rollups.
+    pub fold_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -241,6 +248,9 @@ impl Settings {
         }
         if self.server.json_body_limit == 0 || self.server.raw_body_limit == 0 {
             problems.push("server body limits must be positive".to_owned());
+        }
+        if self.reports.fold_interval_ms == 0 {
+            problems.push("reports.fold_interval_ms must be at least 1".to_owned());
         }
         for origin in &self.server.cors_allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {

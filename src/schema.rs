@@ -400,6 +400,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    sales_rollup_delta (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Int8,
+        bucket -> Timestamptz,
+        day -> Date,
+        influencer_id -> Uuid,
+        platform -> Text,
+        #[max_length = 3]
+        currency -> Bpchar,
+        orders -> Int8,
+        units -> Int8,
+        gross -> Numeric,
+        refunded -> Numeric,
+        gross_commission -> Numeric,
+        refunded_commission -> Numeric,
+    }
+}
+
+diesel::table! {
     sales_rollup_host (agency_id, bucket, influencer_id, platform, currency) {
         agency_id -> Uuid,
         bucket -> Timestamptz,
@@ -505,6 +524,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sales_daily_host,
     sales_daily_platform,
     sales_monthly_host,
+    sales_rollup_delta,
     sales_rollup_host,
     sales_rollup_platform,
     session_products,

@@ -197,6 +197,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         "listening"
     );
     crate::maintenance::spawn_sweeper(pool.clone());
+    crate::reports::fold::spawn_folder(
+        pool.clone(),
+        Duration::from_millis(settings.reports.fold_interval_ms),
+    );
     let state = web::Data::new(AppState::new(settings, pool)?);
     run(listener, state)?.await.context("serving")?;
     tracing::info!("stopped");

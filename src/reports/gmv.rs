@@ -225,7 +225,7 @@ pub async fn run(
     let daily = matches!(source, Source::DailyPlatform | Source::DailyHost);
     let (table, time, orders, units, gross, refunded, extra_where) = match source {
         Source::DailyPlatform => (
-            "sales_daily_platform s",
+            "sales_daily_platform_live s",
             "s.day",
             "sum(s.orders)",
             "sum(s.units)",
@@ -234,7 +234,7 @@ pub async fn run(
             "",
         ),
         Source::DailyHost => (
-            "sales_daily_host s",
+            "sales_daily_host_live s",
             "s.day",
             "sum(s.orders)",
             "sum(s.units)",
@@ -243,7 +243,7 @@ pub async fn run(
             "",
         ),
         Source::PlatformRollup => (
-            "sales_rollup_platform s",
+            "sales_rollup_platform_live s",
             "s.bucket",
             "sum(s.orders)",
             "sum(s.units)",
@@ -252,7 +252,7 @@ pub async fn run(
             "",
         ),
         Source::HostRollup => (
-            "sales_rollup_host s",
+            "sales_rollup_host_live s",
             "s.bucket",
             "sum(s.orders)",
             "sum(s.units)",

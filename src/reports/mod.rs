@@ -1,8 +1,10 @@
 //! Reports: GMV (JSON, CSV, SVG chart) and monthly settlements, from exact hourly rollups
-//! where they can answer and from the ledger otherwise.
+//! (plus the deltas not folded into them yet) where they can answer and from the ledger
+//! otherwise.
 
 pub mod chart;
 pub mod export;
+pub mod fold;
 pub mod gmv;
 pub mod handlers;
 pub mod settlement;

@@ -74,15 +74,17 @@ pub async fn run(
     // Per host, currency and local day; then the contract valid on each day (contracts of a
     // host never overlap) splits the commission, summed exactly.
     let per_day = if agency_zone {
-        // Already one row per host, currency and day.
-        "SELECT influencer_id, currency, day, gross - refunded AS net, \
-                gross_commission - refunded_commission AS commission_basis \
-         FROM sales_daily_host WHERE agency_id = $1 AND day >= $5 AND day < $6 AND $2 <= $3 AND $4 <> '' \
-           AND (orders <> 0 OR gross <> 0)"
+        // The daily rollup and its unfolded deltas; hosts the monthly rollup answers for are
+        // left out (see `uniform` below).
+        "SELECT influencer_id, currency, day, sum(gross - refunded) AS net, \
+                sum(gross_commission - refunded_commission) AS commission_basis \
+         FROM sales_daily_host_live WHERE agency_id = $1 AND day >= $5 AND day < $6 AND $2 <= $3 AND $4 <> '' \
+           AND influencer_id NOT IN (SELECT influencer_id FROM uniform) \
+         GROUP BY 1, 2, 3 HAVING sum(orders) <> 0 OR sum(gross) <> 0"
     } else if whole_hour_zone(tz, start, end) {
         "SELECT influencer_id, currency, (bucket AT TIME ZONE $4)::date AS day, \
                 sum(gross - refunded) AS net, sum(gross_commission - refunded_commission) AS commission_basis \
-         FROM sales_rollup_host WHERE agency_id = $1 AND bucket >= $2 AND bucket < $3 AND $5 <= $6 \
+         FROM sales_rollup_host_live WHERE agency_id = $1 AND bucket >= $2 AND bucket < $3 AND $5 <= $6 \
          GROUP BY 1, 2, 3 HAVING sum(orders) <> 0"
     } else {
         "SELECT influencer_id, currency, (sold_at AT TIME ZONE $4)::date AS day, \
@@ -107,13 +109,16 @@ pub async fn run(
                 SELECT m.influencer_id, m.currency, m.gross - m.refunded AS net, \
                        m.gross_commission - m.refunded_commission AS commission_basis, \
                        c.agency_share_percent AS share, c.id IS NULL AS missing \
-                FROM sales_monthly_host m \
+                FROM (SELECT influencer_id, currency, sum(orders) AS orders, sum(gross) AS gross, \
+                             sum(refunded) AS refunded, sum(gross_commission) AS gross_commission, \
+                             sum(refunded_commission) AS refunded_commission \
+                      FROM sales_monthly_host_live WHERE agency_id = $1 AND month = $5 GROUP BY 1, 2) m \
                 LEFT JOIN terms t ON t.influencer_id = m.influencer_id \
                 LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = m.influencer_id \
                      AND c.valid_from <= $5 AND (c.valid_until IS NULL OR c.valid_until >= $6 - 1) \
-                WHERE m.agency_id = $1 AND m.month = $5 AND (m.orders <> 0 OR m.gross <> 0) \
+                WHERE (m.orders <> 0 OR m.gross <> 0) \
                   AND (t.influencer_id IS NULL OR (t.n = 1 AND t.whole))), \
-             days AS ({per_day} AND influencer_id NOT IN (SELECT influencer_id FROM uniform)), \
+             days AS ({per_day}), \
              parts AS (SELECT * FROM uniform UNION ALL {daily_split})"
         )
     } else {

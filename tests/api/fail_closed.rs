@@ -13,12 +13,7 @@ use crate::roster::create_influencer;
 use crate::sales::{Shop, line, shop};
 
 async fn import(shop: &Shop, query: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
-    let request = shop
-        .app
-        .request(Method::POST, &format!("/v1/sales/imports{query}"))
-        .bearer_auth(&shop.owner.access_token)
-        .insert_header(("content-type", content_type));
-    TestResponse::read(request.send_body(body).await).await
+    shop.import(query, content_type, body).await
 }
 
 async fn count(shop: &Shop, sql: &str) -> i64 {

@@ -13,13 +13,7 @@ async fn import(
     content_type: &str,
     body: impl Into<Vec<u8>>,
 ) -> TestResponse {
-    let path = format!("/v1/sales/imports{query}");
-    let request = shop
-        .app
-        .request(Method::POST, &path)
-        .bearer_auth(&shop.owner.access_token)
-        .insert_header(("content-type", content_type));
-    TestResponse::read(request.send_body(body.into()).await).await
+    shop.import(query, content_type, body).await
 }
 
 const HEADER: &str = "platform,external_order_id,sold_at,platform_user_id,sku,quantity,unit_price,status,refunded_amount";

@@ -13,6 +13,7 @@ mod contract;
 mod database;
 mod errors;
 mod fail_closed;
+mod hot_rows;
 mod identity;
 mod imports;
 mod openapi;

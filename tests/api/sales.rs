@@ -16,6 +16,23 @@ pub struct Shop {
     pub product: Uuid,
 }
 
+impl Shop {
+    /// `POST /v1/sales/imports{query}` with `body` as `content_type`, as the owner.
+    pub async fn import(
+        &self,
+        query: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> TestResponse {
+        let request = self
+            .app
+            .request(Method::POST, &format!("/v1/sales/imports{query}"))
+            .bearer_auth(&self.owner.access_token)
+            .insert_header(("content-type", content_type));
+        TestResponse::read(request.send_body(body.into()).await).await
+    }
+}
+
 /// An agency with a host (Douyin account `dy-777`) and a product `LIP-1`.
 pub async fn shop(name: &str) -> Shop {
     let app = TestApp::spawn().await;
