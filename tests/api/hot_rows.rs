@@ -11,7 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{Value, json};
 
 use crate::helpers::TestResponse;
-use crate::reports::{pending_deltas, rollup_mismatches};
+use crate::reports::{pending_deltas, refund, rollup_mismatches};
 use crate::sales::{Shop, shop};
 
 fn line(shop: &Shop, order: &str, at: &str) -> Value {
@@ -180,17 +180,7 @@ async fn rollups_stay_exact_under_concurrent_writers_while_folds_run() {
                     )
                     .await;
                     if i % 2 == 0 {
-                        let path = format!("/v1/sales/{}/refunds", sale["id"].as_str().unwrap());
-                        let answer = shop
-                            .app
-                            .call(
-                                Method::POST,
-                                &path,
-                                Some(&shop.owner),
-                                Some(json!({"amount": "3.10"})),
-                            )
-                            .await;
-                        assert_eq!(answer.status, 201, "{}", answer.text());
+                        refund(&shop, &sale, "3.10").await;
                     }
                 }
             })

@@ -31,7 +31,7 @@ async fn sale(
     answer.json()
 }
 
-async fn refund(shop: &Shop, sale: &Value, amount: &str) {
+pub async fn refund(shop: &Shop, sale: &Value, amount: &str) {
     let path = format!("/v1/sales/{}/refunds", sale["id"].as_str().unwrap());
     let answer = shop
         .app
