@@ -12,13 +12,19 @@
 # `pgbench -j1` alike, so the API and its ceiling are driven under the same conditions.
 
 # ---------------------------------------------------------------------------------------------
-# Cleanup: commands run in reverse order of registration when the script exits, however it exits.
+# Cleanup when the script exits, however it exits: first this shell's background jobs still
+# running (servers, wrk; by their ids, and only those not yet waited for), then the commands
+# registered with bench_on_exit, in reverse order.
 
 _bench_cleanup=()
 bench_on_exit() { _bench_cleanup+=("$1"); }
 _bench_run_cleanup() {
-  local status=$? i
+  local status=$? i pid
   trap - EXIT
+  for pid in $(jobs -pr); do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   for ((i = ${#_bench_cleanup[@]} - 1; i >= 0; i--)); do
     eval "${_bench_cleanup[i]}" >/dev/null 2>&1 || true
   done
@@ -109,7 +115,6 @@ bench_server_start() {
   env MCN_ADDR="127.0.0.1:$BENCH_PORT" MCN__LOG__LEVEL=warn MCN__AUTH__ACCESS_TOKEN_TTL_SECS=7200 "$@" \
     target/release/mcn serve >>"$BENCH_TMP/server.log" 2>&1 &
   BENCH_SERVER_PID=$!
-  bench_on_exit "kill $BENCH_SERVER_PID; wait $BENCH_SERVER_PID"
   local _
   for _ in $(seq 1 200); do
     curl -fs -o /dev/null "$BENCH_BASE/readyz" && return 0
@@ -299,7 +304,6 @@ bench_wrk_background() {
   taskset -c "$BENCH_WRK_CPU" wrk -t1 -c"$connections" -d"$duration" --timeout "$BENCH_WRK_TIMEOUT" --latency \
     -s "$script" "$url" "$@" >"$BENCH_TMP/wrk-$label.txt" 2>&1 &
   _bench_set "$label" pid "$!"
-  bench_on_exit "kill $!"
 }
 
 bench_wrk_wait() {
