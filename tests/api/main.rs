@@ -22,6 +22,7 @@ mod records;
 mod reports;
 mod roster;
 mod sales;
+mod scaling;
 mod sessions;
 mod shutdown;
 mod subresources;
