@@ -13,6 +13,7 @@ mod contract;
 mod database;
 mod errors;
 mod fail_closed;
+mod hashing;
 mod identity;
 mod imports;
 mod openapi;
