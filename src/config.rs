@@ -141,6 +141,12 @@ pub struct AuthSettings {
     pub login_account_window_secs: u64,
     pub login_max_failures_per_address: u32,
     pub login_address_window_secs: u64,
+    /// Threads that hash and verify passwords; 0: one per core.
+    pub password_hashing_threads: usize,
+    /// Checks that may wait for a hashing thread, per thread; more at once are 503 `busy`.
+    pub password_hashing_queue_per_thread: usize,
+    /// How much lower than the server's the hashing threads' OS priority is (nice, 0 to 19).
+    pub password_hashing_nice: i32,
 }
 
 // Hand-written so secrets never reach a log line through `{:?}`.
@@ -245,6 +251,9 @@ impl Settings {
         let mut problems = Vec::new();
         if self.database.pool_max_size == 0 {
             problems.push("database.pool_max_size must be at least 1".to_owned());
+        }
+        if !(0..=19).contains(&self.auth.password_hashing_nice) {
+            problems.push("auth.password_hashing_nice must be 0 to 19".to_owned());
         }
         if self.server.json_body_limit == 0 || self.server.raw_body_limit == 0 {
             problems.push("server body limits must be positive".to_owned());

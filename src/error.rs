@@ -172,6 +172,9 @@ pub enum AppError {
     /// 429, with the seconds to wait.
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// 503 `busy`: more password checks at once than the hashing threads and their queue take.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     /// 503: the database (or another dependency) is out of reach or too slow.
     #[error("service unavailable ({code}): {cause}")]
     Unavailable { code: &'static str, cause: String },
@@ -206,6 +209,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Busy { .. } => "busy",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -246,6 +250,13 @@ impl AppError {
                 code,
                 format!("Too many requests; retry in {retry_after_secs} seconds."),
             ),
+            AppError::Busy { retry_after_secs } => Problem::new(
+                status,
+                code,
+                format!(
+                    "The server is checking as many passwords as it can; retry in {retry_after_secs} seconds."
+                ),
+            ),
             AppError::MethodNotAllowed { .. }
             | AppError::Unavailable { .. }
             | AppError::Internal(_) => Problem {
@@ -271,7 +282,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable { .. } | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -288,7 +299,8 @@ impl ResponseError for AppError {
         let mut response = self.problem().into_response(status);
         let extra = match self {
             AppError::MethodNotAllowed { allow } => Some((header::ALLOW, allow.clone())),
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Busy { retry_after_secs } => {
                 Some((header::RETRY_AFTER, retry_after_secs.to_string()))
             }
             AppError::Unavailable { .. } => Some((header::RETRY_AFTER, "1".to_owned())),

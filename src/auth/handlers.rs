@@ -11,6 +11,7 @@ use super::dto::{
     LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenResponse,
 };
 use super::model::{self as tokens_db, RefreshToken, Revoke};
+use super::password::BUSY_OR_UNAVAILABLE;
 use super::tokens::{new_refresh_token, parse_refresh_token};
 use super::{AuthServices, ThrottleLimits};
 use crate::agencies::model as agencies;
@@ -34,6 +35,7 @@ use crate::telemetry::RequestId;
         (status = 403, description = "Sign-up is switched off (`signup_disabled`)"),
         (status = 409, description = "The email is taken (`email_taken`)"),
         (status = 422, description = "Invalid fields (`validation_failed`)"),
+        (status = 503, description = BUSY_OR_UNAVAILABLE),
     )
 )]
 pub async fn signup(
@@ -170,6 +172,7 @@ async fn issue_pair(
         (status = 200, description = "Tokens", body = TokenResponse),
         (status = 401, description = "Wrong email or password (`invalid_credentials`), the same for unknown emails"),
         (status = 429, description = "Too many failed attempts; see `Retry-After`"),
+        (status = 503, description = BUSY_OR_UNAVAILABLE),
     )
 )]
 pub async fn login(
@@ -185,6 +188,8 @@ pub async fn login(
     if email.len() > 254 || password.chars().count() > super::password::MAX_LENGTH {
         return Err(invalid_credentials());
     }
+    // A place in the hashing queue first: a login refused as `busy` has counted nothing.
+    let admitted = auth.passwords.admit()?;
     let account_key = format!("account:{}", email.to_lowercase());
     let address_key = format!(
         "address:{}",
@@ -192,15 +197,19 @@ pub async fn login(
     );
     let mut conn = state.conn().await?;
     count_login_attempt(&mut conn, auth.throttle, &account_key, &address_key).await?;
-
     let user = users::find_by_email(&mut conn, &email).await?;
+    // The connection goes back to the pool while the password is checked, so that a login
+    // flood waiting for the hashing threads never holds the connections other requests need.
+    drop(conn);
+
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = auth.passwords.verify(password, stored).await?;
+    let matches = admitted.verify(password, stored).await?;
     let user = match user {
         Some(user) if matches && user.active => user,
         _ => return Err(invalid_credentials()),
     };
 
+    let mut conn = state.conn().await?;
     let now = Utc::now();
     let tokens = conn
         .transaction(async |conn| {

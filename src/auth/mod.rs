@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod dto;
 pub mod handlers;
+pub mod hashing;
 pub mod model;
 pub mod password;
 pub mod roles;

@@ -1,5 +1,6 @@
-//! Password hashing with argon2id, off the async workers. Parameters come from the settings
-//! (OWASP's in production and development, cheap ones in the test profile only).
+//! Password hashing with argon2id, off the async workers on the bounded [`HashingPool`].
+//! Parameters come from the settings (OWASP's in production and development, cheap ones in the
+//! test profile only).
 
 use std::sync::Arc;
 
@@ -7,8 +8,14 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+use super::hashing::{HashingPool, Place};
 use crate::config::AuthSettings;
 use crate::error::{AppError, FieldError};
+
+/// The 503 of the routes that hash or check a password, as their OpenAPI documents say it.
+pub const BUSY_OR_UNAVAILABLE: &str = "Too many passwords are being checked at once (`busy`), \
+or the database is unreachable or too slow (`database_unavailable`, `database_timeout`); retry \
+after `Retry-After` seconds.";
 
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 128;
@@ -20,6 +27,13 @@ pub struct Passwords {
     /// A hash of a random password with the same parameters, verified against when an email is
     /// unknown so that the answer takes as long as for a wrong password.
     dummy_hash: Arc<str>,
+    pool: Arc<HashingPool>,
+}
+
+/// A place taken in the hashing queue, for one hash or check.
+pub struct Admitted<'a> {
+    passwords: &'a Passwords,
+    place: Place,
 }
 
 impl Passwords {
@@ -37,34 +51,60 @@ impl Passwords {
         Ok(Self {
             params,
             dummy_hash: dummy.into(),
+            pool: Arc::new(HashingPool::new(settings)?),
         })
     }
 
-    /// Hashes `password` on the blocking pool.
+    /// A place in the hashing queue, or 503 `busy` when it is full. Taken before a request's
+    /// other work, so that a refusal changes nothing (a login attempt is not counted).
+    pub fn admit(&self) -> Result<Admitted<'_>, AppError> {
+        Ok(Admitted {
+            passwords: self,
+            place: self.pool.admit()?,
+        })
+    }
+
+    /// Hashes `password` (503 `busy` when the queue is full).
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        let params = self.params.clone();
-        actix_web::web::block(move || hash_with(&params, &password))
-            .await
-            .map_err(|err| AppError::Internal(anyhow::anyhow!("hashing task: {err}")))?
+        self.admit()?.hash(password).await
+    }
+
+    /// Whether `password` matches `stored` (503 `busy` when the queue is full); see
+    /// [`Admitted::verify`].
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+        self.admit()?.verify(password, stored).await
+    }
+}
+
+impl Admitted<'_> {
+    /// Hashes `password` with the configured parameters.
+    pub async fn hash(self, password: String) -> Result<String, AppError> {
+        let params = self.passwords.params.clone();
+        self.passwords
+            .pool
+            .run(self.place, move || hash_with(&params, &password))
+            .await?
             .map_err(AppError::Internal)
     }
 
     /// Whether `password` matches `stored`; with `None` (unknown account) the dummy hash is
     /// verified instead and the answer is `false`.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+    pub async fn verify(self, password: String, stored: Option<String>) -> Result<bool, AppError> {
         let known = stored.is_some();
-        let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matches = actix_web::web::block(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(|err| AppError::Internal(anyhow::anyhow!("verifying task: {err}")))?;
+        let hash = stored.unwrap_or_else(|| self.passwords.dummy_hash.to_string());
+        let matches = self
+            .passwords
+            .pool
+            .run(self.place, move || {
+                PasswordHash::new(&hash)
+                    .map(|parsed| {
+                        Argon2::default()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
+                    .unwrap_or(false)
+            })
+            .await?;
         Ok(known && matches)
     }
 }

@@ -6,11 +6,10 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::compliance::rules::{Violation, ViolationCode};
-use crate::domain::enums::EntityStatus;
 use crate::domain::money::format_amount;
 use crate::products::dto::ImpactSales;
 use crate::products::model::Product;
-use crate::schema::{legal_entities, sales};
+use crate::schema::sales;
 
 /// A product's sales per currency, all and since its recall (cancelled lines left out).
 pub async fn sales_of_product(
@@ -75,38 +74,71 @@ pub async fn sellers_of_product(
         .await
 }
 
+/// Per host of `$2`, its number of sales and whether it has an active legal entity: each host is
+/// counted on its own through `(agency_id, influencer_id)` (see [`super::lookup`]), hosts
+/// without sales left out.
+pub const SELLERS_SQL: &str = "\
+SELECT k.id AS influencer_id, c.sold, \
+    EXISTS (SELECT 1 FROM legal_entities e WHERE e.agency_id = $1 \
+        AND e.influencer_id = k.id AND e.status = 'active') AS has_entity \
+FROM unnest($2::uuid[]) AS k(id) \
+CROSS JOIN LATERAL (SELECT count(*) AS sold FROM sales \
+    WHERE sales.agency_id = $1 AND sales.influencer_id = k.id) AS c \
+WHERE c.sold > 0 ORDER BY k.id";
+
+/// Sales of recalled products after their recall by hosts of `$2`, per host and SKU. Driven by
+/// the agency's recalled products and each one's sales since its recall (`(agency_id,
+/// product_id, sold_at)`), so the hosts' other sales are never read.
+pub const RECALLED_SOLD_SQL: &str = "\
+SELECT s.influencer_id, p.sku, count(*) AS sold \
+FROM products p \
+CROSS JOIN LATERAL (SELECT sales.influencer_id FROM sales WHERE sales.agency_id = $1 \
+    AND sales.product_id = p.id AND sales.sold_at >= p.recalled_at \
+    AND sales.status <> 'cancelled' OFFSET 0) AS s \
+JOIN unnest($2::uuid[]) AS k(id) ON k.id = s.influencer_id \
+WHERE p.agency_id = $1 AND p.recalled_at IS NOT NULL \
+GROUP BY s.influencer_id, p.sku ORDER BY s.influencer_id, p.sku";
+
 /// `sales_without_legal_entity` and `recalled_product_sold` for `hosts`.
 pub async fn sales_findings(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     hosts: &[Uuid],
 ) -> QueryResult<Vec<(Uuid, Violation)>> {
-    let mut out = Vec::new();
-    let sellers: Vec<(Uuid, i64)> = sales::table
-        .filter(sales::agency_id.eq(agency_id))
-        .filter(sales::influencer_id.eq_any(hosts))
-        .group_by(sales::influencer_id)
-        .select((sales::influencer_id, diesel::dsl::count_star()))
+    let hosts = super::lookup::distinct(hosts.iter().copied());
+    if hosts.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(QueryableByName)]
+    struct Seller {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        influencer_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        sold: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        has_entity: bool,
+    }
+    let sellers: Vec<Seller> = diesel::sql_query(SELLERS_SQL)
+        .bind::<diesel::sql_types::Uuid, _>(agency_id)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&hosts)
         .load(conn)
         .await?;
-    let with_entity: Vec<Uuid> = legal_entities::table
-        .filter(legal_entities::agency_id.eq(agency_id))
-        .filter(legal_entities::influencer_id.eq_any(hosts))
-        .filter(legal_entities::status.eq(EntityStatus::Active))
-        .select(legal_entities::influencer_id)
-        .load(conn)
-        .await?;
-    for (host, count) in sellers {
-        if !with_entity.contains(&host) {
-            out.push((
-                host,
+    let mut out: Vec<(Uuid, Violation)> = sellers
+        .into_iter()
+        .filter(|seller| !seller.has_entity)
+        .map(|seller| {
+            (
+                seller.influencer_id,
                 Violation::new(
                     ViolationCode::SalesWithoutLegalEntity,
-                    format!("The host has {count} recorded sales and no active legal entity."),
+                    format!(
+                        "The host has {} recorded sales and no active legal entity.",
+                        seller.sold
+                    ),
                 ),
-            ));
-        }
-    }
+            )
+        })
+        .collect();
     #[derive(QueryableByName)]
     struct RecalledSold {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -116,17 +148,11 @@ pub async fn sales_findings(
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         sold: i64,
     }
-    let recalled: Vec<RecalledSold> = diesel::sql_query(
-        "SELECT s.influencer_id, p.sku, count(*) AS sold \
-         FROM sales s JOIN products p ON p.agency_id = s.agency_id AND p.id = s.product_id \
-         WHERE s.agency_id = $1 AND s.influencer_id = ANY($2) \
-           AND p.recalled_at IS NOT NULL AND s.sold_at >= p.recalled_at AND s.status <> 'cancelled' \
-         GROUP BY s.influencer_id, p.sku ORDER BY s.influencer_id, p.sku",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(agency_id)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(hosts)
-    .load(conn)
-    .await?;
+    let recalled: Vec<RecalledSold> = diesel::sql_query(RECALLED_SOLD_SQL)
+        .bind::<diesel::sql_types::Uuid, _>(agency_id)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&hosts)
+        .load(conn)
+        .await?;
     for RecalledSold {
         influencer_id: host,
         sku,

@@ -2,22 +2,20 @@
 //! lines at once, then inserting new lines, updating known ones whose status or refunds moved,
 //! and reporting the rest as duplicates or conflicts. Never overwrites anything else.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::Utc;
-use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::lookup;
 use super::model::{self as sales, NewSale, Refund, Sale, SaleStatus};
 use super::validate::{HostRef, ProductRef, SaleInput};
 use crate::audit::model::{AuditContext, Changes};
 use crate::domain::enums::Platform;
 use crate::error::{AppError, FieldError};
-use crate::schema::{
-    influencers, live_sessions, platform_accounts, products, sales as sales_table,
-};
+use crate::schema::sales as sales_table;
 
 /// A line whose references were found.
 #[derive(Debug, Clone)]
@@ -36,94 +34,49 @@ pub async fn resolve(
     agency_id: Uuid,
     inputs: Vec<SaleInput>,
 ) -> Result<Vec<Result<Resolved, Vec<FieldError>>>, AppError> {
-    let host_ids: Vec<Uuid> = inputs
-        .iter()
-        .filter_map(|i| {
-            if let HostRef::Id(id) = i.host {
-                Some(id)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let user_ids: Vec<&str> = inputs
-        .iter()
-        .filter_map(|i| {
-            if let HostRef::PlatformUser(u) = &i.host {
-                Some(u.as_str())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let product_ids: Vec<Uuid> = inputs
-        .iter()
-        .filter_map(|i| {
-            if let ProductRef::Id(id) = i.product {
-                Some(id)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let skus: Vec<&str> = inputs
-        .iter()
-        .filter_map(|i| {
-            if let ProductRef::Sku(s) = &i.product {
-                Some(s.as_str())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let session_ids: Vec<Uuid> = inputs.iter().filter_map(|i| i.live_session_id).collect();
-
-    let known_hosts: HashSet<Uuid> = influencers::table
-        .filter(influencers::agency_id.eq(agency_id))
-        .filter(influencers::id.eq_any(&host_ids))
-        .select(influencers::id)
-        .load::<Uuid>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let accounts: HashMap<(Platform, String), Uuid> = platform_accounts::table
-        .filter(platform_accounts::agency_id.eq(agency_id))
-        .filter(platform_accounts::platform_user_id.eq_any(&user_ids))
-        .select((
-            platform_accounts::platform,
-            platform_accounts::platform_user_id,
-            platform_accounts::influencer_id,
-        ))
-        .load::<(Platform, String, Uuid)>(conn)
-        .await?
-        .into_iter()
-        .map(|(platform, user, host)| ((platform, user), host))
-        .collect();
-    let known_products: HashMap<Uuid, Decimal> = products::table
-        .filter(products::agency_id.eq(agency_id))
-        .filter(products::id.eq_any(&product_ids))
-        .select((products::id, products::commission_percent))
-        .load::<(Uuid, Decimal)>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let by_sku: HashMap<String, (Uuid, Decimal)> = products::table
-        .filter(products::agency_id.eq(agency_id))
-        .filter(products::sku.eq_any(&skus))
-        .select((products::sku, products::id, products::commission_percent))
-        .load::<(String, Uuid, Decimal)>(conn)
-        .await?
-        .into_iter()
-        .map(|(sku, id, rate)| (sku, (id, rate)))
-        .collect();
-    let session_hosts: HashMap<Uuid, Uuid> = live_sessions::table
-        .filter(live_sessions::agency_id.eq(agency_id))
-        .filter(live_sessions::id.eq_any(&session_ids))
-        .select((live_sessions::id, live_sessions::influencer_id))
-        .load::<(Uuid, Uuid)>(conn)
-        .await?
-        .into_iter()
-        .collect();
+    // Each list is looked up key by key (see `lookup`); an empty one costs no statement.
+    let known_hosts = lookup::known_hosts(
+        conn,
+        agency_id,
+        inputs.iter().filter_map(|i| match i.host {
+            HostRef::Id(id) => Some(id),
+            HostRef::PlatformUser(_) => None,
+        }),
+    )
+    .await?;
+    let accounts = lookup::account_hosts(
+        conn,
+        agency_id,
+        inputs.iter().filter_map(|i| match &i.host {
+            HostRef::PlatformUser(user) => Some((i.platform, user.as_str())),
+            HostRef::Id(_) => None,
+        }),
+    )
+    .await?;
+    let known_products = lookup::products_by_id(
+        conn,
+        agency_id,
+        inputs.iter().filter_map(|i| match i.product {
+            ProductRef::Id(id) => Some(id),
+            ProductRef::Sku(_) => None,
+        }),
+    )
+    .await?;
+    let by_sku = lookup::products_by_sku(
+        conn,
+        agency_id,
+        inputs.iter().filter_map(|i| match &i.product {
+            ProductRef::Sku(sku) => Some(sku.as_str()),
+            ProductRef::Id(_) => None,
+        }),
+    )
+    .await?;
+    let session_hosts = lookup::session_hosts(
+        conn,
+        agency_id,
+        inputs.iter().filter_map(|i| i.live_session_id),
+    )
+    .await?;
 
     Ok(inputs
         .into_iter()

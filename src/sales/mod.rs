@@ -6,6 +6,7 @@ pub mod handlers;
 pub mod impact;
 pub mod imports;
 pub mod ledger;
+pub mod lookup;
 pub mod model;
 pub mod validate;
 

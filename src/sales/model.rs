@@ -34,7 +34,7 @@ impl SaleStatus {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = sales)]
 pub struct Sale {
     pub agency_id: Uuid,
@@ -115,35 +115,33 @@ pub async fn find_for_update(
         .await
 }
 
+/// The recorded lines among (`$2` platform, `$3` external order id) pairs, each looked up and
+/// locked on its own through the `(agency_id, platform, external_order_id)` unique key (see
+/// [`super::lookup`]): the cost follows the batch, not the agency's ledger. `FOR UPDATE` inside
+/// the subquery also keeps the planner from flattening it; the keys come sorted, so concurrent
+/// writers lock shared lines in the same order.
+pub const FIND_LINES_SQL: &str = "\
+SELECT s.* FROM unnest($2::text[], $3::text[]) AS k(platform, external_order_id) \
+CROSS JOIN LATERAL (SELECT * FROM sales WHERE sales.agency_id = $1 \
+    AND sales.platform = k.platform AND sales.external_order_id = k.external_order_id \
+    FOR UPDATE) AS s";
+
 /// The known lines among (platform, external order id) pairs, locked for update.
 pub async fn find_lines(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     keys: &[(Platform, String)],
 ) -> QueryResult<Vec<Sale>> {
-    if keys.is_empty() {
+    let (platforms, ids) = super::lookup::pair_arrays(keys.iter().map(|(p, id)| (*p, id.as_str())));
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<&str> = keys.iter().map(|(_, id)| id.as_str()).collect();
-    let mut platforms: Vec<Platform> = keys.iter().map(|(p, _)| *p).collect();
-    platforms.sort();
-    platforms.dedup();
-    // Both columns constrained, so the (agency, platform, order id) unique index answers.
-    let rows: Vec<Sale> = sales::table
-        .filter(sales::agency_id.eq(agency_id))
-        .filter(sales::platform.eq_any(&platforms))
-        .filter(sales::external_order_id.eq_any(&ids))
-        .select(Sale::as_select())
-        .for_update()
+    diesel::sql_query(FIND_LINES_SQL)
+        .bind::<diesel::sql_types::Uuid, _>(agency_id)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(platforms)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids)
         .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|s| {
-            keys.iter()
-                .any(|(p, id)| *p == s.platform && *id == s.external_order_id)
-        })
-        .collect())
+        .await
 }
 
 pub async fn refunds_of(

@@ -12,7 +12,7 @@ use super::model::{self as users, NewUser, User, UserChanges, UserFilter};
 use crate::agencies::signup::email_taken;
 use crate::audit::model::{Changes, REDACTED};
 use crate::auth::model::{self as tokens_db, Revoke};
-use crate::auth::password::check_new_password;
+use crate::auth::password::{BUSY_OR_UNAVAILABLE, check_new_password};
 use crate::auth::{Caller, Capability, Role};
 use crate::domain::check_text;
 use crate::error::{AppError, FieldError};
@@ -113,6 +113,7 @@ pub async fn list_users(
         (status = 403, description = "Role not allowed (`forbidden`, `owner_management_forbidden`)"),
         (status = 409, description = "Email taken (`email_taken`)"),
         (status = 422, description = "Invalid fields (`validation_failed`)"),
+        (status = 503, description = BUSY_OR_UNAVAILABLE),
     )
 )]
 pub async fn create_user(
@@ -208,6 +209,7 @@ pub async fn get_user(
         (status = 409, description = "Would leave no active owner (`last_owner`)"),
         (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields, wrong current password (`validation_failed`)"),
+        (status = 503, description = BUSY_OR_UNAVAILABLE),
     )
 )]
 pub async fn update_user(

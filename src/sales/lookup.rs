@@ -1,0 +1,229 @@
+//! Look-ups of many keys at once on the write path (imports and single sales), planned so that
+//! their cost follows the number of keys whatever PostgreSQL's statistics say.
+//!
+//! Every statement here unnests its keys and looks each one up on its own, in a `LATERAL`
+//! subquery the planner cannot flatten into a hash join (`LIMIT 1`, or `FOR UPDATE` for sales),
+//! on the table's primary or unique key with `agency_id` first. A filter such as
+//! `id = ANY($keys)` leaves the planner free to read all of an agency's rows and compare each
+//! with the whole list, and it does so when its statistics were taken before the agency's rows
+//! arrived (issue 11: about 3 s per batch of 1,000 lines). The tenant key carries no statistics
+//! at all (migration `2026-11-29-001010_tenant_key_statistics`), so no agency ever looks empty
+//! to the planner and the key's own index is the cheapest way to each row.
+//!
+//! Each statement is a `pub const` so that the tests `EXPLAIN` exactly what runs. Keys are
+//! sorted and deduplicated first, and an empty list costs no statement.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel::result::QueryResult;
+use diesel::sql_types::{Array, Numeric, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::domain::enums::Platform;
+
+/// Hosts of the agency among `$2` (ids).
+pub const HOSTS_SQL: &str = "\
+SELECT i.id FROM unnest($2::uuid[]) AS k(id) \
+CROSS JOIN LATERAL (SELECT influencers.id FROM influencers \
+    WHERE influencers.agency_id = $1 AND influencers.id = k.id LIMIT 1) AS i";
+
+/// Platform accounts of the agency among (`$2` platform, `$3` platform user id) pairs.
+pub const ACCOUNTS_SQL: &str = "\
+SELECT a.platform, a.platform_user_id, a.influencer_id \
+FROM unnest($2::text[], $3::text[]) AS k(platform, platform_user_id) \
+CROSS JOIN LATERAL (SELECT pa.platform, pa.platform_user_id, pa.influencer_id \
+    FROM platform_accounts pa WHERE pa.agency_id = $1 AND pa.platform = k.platform \
+    AND pa.platform_user_id = k.platform_user_id LIMIT 1) AS a";
+
+/// Products of the agency among `$2` (ids), with their commission rate.
+pub const PRODUCTS_SQL: &str = "\
+SELECT p.id, p.sku, p.commission_percent FROM unnest($2::uuid[]) AS k(id) \
+CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent \
+    FROM products WHERE products.agency_id = $1 AND products.id = k.id LIMIT 1) AS p";
+
+/// Products of the agency among `$2` (SKUs), with their commission rate.
+pub const PRODUCTS_BY_SKU_SQL: &str = "\
+SELECT p.id, p.sku, p.commission_percent FROM unnest($2::text[]) AS k(sku) \
+CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent \
+    FROM products WHERE products.agency_id = $1 AND products.sku = k.sku LIMIT 1) AS p";
+
+/// Live sessions of the agency among `$2` (ids), with their host.
+pub const SESSIONS_SQL: &str = "\
+SELECT s.id, s.influencer_id FROM unnest($2::uuid[]) AS k(id) \
+CROSS JOIN LATERAL (SELECT live_sessions.id, live_sessions.influencer_id FROM live_sessions \
+    WHERE live_sessions.agency_id = $1 AND live_sessions.id = k.id LIMIT 1) AS s";
+
+/// `keys` sorted, each once.
+pub fn distinct<T: Ord + Clone>(keys: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut keys: Vec<T> = keys.into_iter().collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// (platform, key) pairs sorted and deduplicated, as the two text arrays the statements take.
+pub fn pair_arrays<'a>(
+    pairs: impl IntoIterator<Item = (Platform, &'a str)>,
+) -> (Vec<&'static str>, Vec<&'a str>) {
+    distinct(pairs)
+        .into_iter()
+        .map(|(platform, key)| (platform.as_str(), key))
+        .unzip()
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct AccountRow {
+    #[diesel(sql_type = Text)]
+    platform: Platform,
+    #[diesel(sql_type = Text)]
+    platform_user_id: String,
+    #[diesel(sql_type = SqlUuid)]
+    influencer_id: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct ProductRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    sku: String,
+    #[diesel(sql_type = Numeric)]
+    commission_percent: Decimal,
+}
+
+#[derive(QueryableByName)]
+struct SessionRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    influencer_id: Uuid,
+}
+
+/// Runs `sql` with the agency as `$1` and `ids` (sorted, each once) as `$2`; no statement
+/// without ids.
+async fn by_ids<R>(
+    conn: &mut AsyncPgConnection,
+    sql: &'static str,
+    agency_id: Uuid,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> QueryResult<Vec<R>>
+where
+    R: QueryableByName<Pg> + Send + 'static,
+{
+    let ids = distinct(ids);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(agency_id)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .load(conn)
+        .await
+}
+
+/// Which of `ids` are hosts of the agency.
+pub async fn known_hosts(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> QueryResult<HashSet<Uuid>> {
+    let rows: Vec<Id> = by_ids(conn, HOSTS_SQL, agency_id, ids).await?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
+}
+
+/// The host of each (platform, platform user id) account of the agency among `accounts`.
+pub async fn account_hosts(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    accounts: impl IntoIterator<Item = (Platform, &str)>,
+) -> QueryResult<HashMap<(Platform, String), Uuid>> {
+    let (platforms, users) = pair_arrays(accounts);
+    if users.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<AccountRow> = diesel::sql_query(ACCOUNTS_SQL)
+        .bind::<SqlUuid, _>(agency_id)
+        .bind::<Array<Text>, _>(platforms)
+        .bind::<Array<Text>, _>(users)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ((row.platform, row.platform_user_id), row.influencer_id))
+        .collect())
+}
+
+/// The commission rate of each product of the agency among `ids`.
+pub async fn products_by_id(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> QueryResult<HashMap<Uuid, Decimal>> {
+    let rows: Vec<ProductRow> = by_ids(conn, PRODUCTS_SQL, agency_id, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.id, row.commission_percent))
+        .collect())
+}
+
+/// The id and commission rate of each product of the agency among `skus`.
+pub async fn products_by_sku(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    skus: impl IntoIterator<Item = &str>,
+) -> QueryResult<HashMap<String, (Uuid, Decimal)>> {
+    let skus = distinct(skus);
+    if skus.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<ProductRow> = diesel::sql_query(PRODUCTS_BY_SKU_SQL)
+        .bind::<SqlUuid, _>(agency_id)
+        .bind::<Array<Text>, _>(skus)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.sku, (row.id, row.commission_percent)))
+        .collect())
+}
+
+/// The host of each live session of the agency among `ids`.
+pub async fn session_hosts(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> QueryResult<HashMap<Uuid, Uuid>> {
+    let rows: Vec<SessionRow> = by_ids(conn, SESSIONS_SQL, agency_id, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.id, row.influencer_id))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_sorted_once() {
+        assert_eq!(distinct([3, 1, 3, 2, 1]), vec![1, 2, 3]);
+        let (platforms, ids) = pair_arrays([
+            (Platform::Kuaishou, "b"),
+            (Platform::Douyin, "z"),
+            (Platform::Kuaishou, "b"),
+            (Platform::Douyin, "a"),
+        ]);
+        assert_eq!(platforms, vec!["douyin", "douyin", "kuaishou"]);
+        assert_eq!(ids, vec!["a", "z", "b"]);
+    }
+}
