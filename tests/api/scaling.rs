@@ -295,3 +295,37 @@ async fn every_tenant_table_keeps_no_planner_statistics_on_agency_id() {
          SET STATISTICS 0` to their migration, see 2026-11-29-001010_tenant_key_statistics): {names:?}"
     );
 }
+
+#[actix_web::test]
+async fn concurrent_imports_of_the_same_changes_apply_them_once() {
+    let app = TestApp::spawn().await;
+    let (shop, ..) = seller(&app, "Twice Co", "dy-twice", "TW-1").await;
+    let first = import(&app, &shop, lines("T", 0, 200, "dy-twice", "TW-1", 0)).await;
+    assert_eq!(counts(&first), [200, 0, 0, 0]);
+    // The same refunds arrive twice at once: the known lines are locked as they are looked up,
+    // so one import records each refund and the other finds it recorded.
+    let refunded = lines("T", 0, 200, "dy-twice", "TW-1", 200);
+    let (a, b) = tokio::join!(
+        import(&app, &shop, refunded.clone()),
+        import(&app, &shop, refunded)
+    );
+    let (a, b) = (counts(&a), counts(&b));
+    assert_eq!(
+        (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]),
+        (0, 200, 200, 0),
+        "each line updated once and a duplicate once: {a:?} {b:?}"
+    );
+    #[derive(QueryableByName)]
+    struct Refunds {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.state.conn().await.unwrap();
+    let entries: Refunds =
+        diesel::sql_query("SELECT count(*) AS n FROM refunds WHERE agency_id = $1")
+            .bind::<SqlUuid, _>(shop.agency_id)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(entries.n, 200, "one refund entry per line");
+}
