@@ -348,6 +348,26 @@ bench_pgbench() {
   local label=$1 clients=$2 seconds=$3
   shift 3
   local out="$BENCH_TMP/pgbench-$label.txt" prefix="$BENCH_TMP/pgbench-$label-log" status=0
+  # pgbench binds an undefined variable as NULL without a word: refuse to run with one.
+  perl -e '
+    my (%defined, @files);
+    $defined{$_} = 1 for qw(client_id default_seed random_seed scale);
+    while (defined(my $arg = shift)) {
+      if ($arg eq "-D") { my ($name) = split /=/, shift; $defined{$name} = 1 }
+      elsif ($arg eq "-f") { push @files, shift }
+    }
+    my @missing;
+    for my $file (@files) {
+      open my $in, "<", $file or die "cannot read $file\n";
+      my @lines = <$in>;
+      for (@lines) { $defined{$1} = 1 if /^\s*\\set\s+(\w+)/ }
+      for (@lines) {
+        next if /^\s*(--|\\)/;
+        while (/(?<!:):([A-Za-z_]\w*)/g) { push @missing, "$file: :$1" unless $defined{$1} }
+      }
+    }
+    die "pgbench variables never set: @missing\n" if @missing;
+  ' -- "$@" || bench_die "pgbench run $label: fix its variables"
   rm -f "$prefix".*
   taskset -c "$BENCH_WRK_CPU" pgbench -n -c"$clients" -j1 -T"$seconds" -M prepared -l --log-prefix="$prefix" \
     "$@" "$DATABASE_URL" >"$out" 2>&1 || status=$?

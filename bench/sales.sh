@@ -24,8 +24,6 @@ user="$BENCH_OWNER"
 host=$(bench_sql "SELECT id FROM influencers WHERE agency_id = '$BENCH_AGENCY' ORDER BY id LIMIT 1")
 bench_sql "SELECT id FROM products WHERE agency_id = '$BENCH_AGENCY' ORDER BY sku LIMIT 10" >"$BENCH_TMP/lineup.txt"
 run="$$-$(date +%s)"
-currency=$(bench_sql "SELECT default_currency FROM agencies WHERE id = '$BENCH_AGENCY'")
-time_zone=$(bench_sql "SELECT time_zone FROM agencies WHERE id = '$BENCH_AGENCY'")
 
 post_one_sale() {
   local product
@@ -44,15 +42,15 @@ bench_wrk api 32 "$duration" "$(bench_lua post-sale)" "$BENCH_BASE/v1/sales" \
 bench_server_stop
 
 # The pgbench files: one per lineup product (pgbench picks one at random per transaction).
-pgbench_args=(-D "agency=$BENCH_AGENCY" -D "user=$user" -D "host=$host" -D "currency=$currency"
-  -D "time_zone=$time_zone" -D "run=$run" -D "platforms={douyin}")
+pgbench_args=(-D "agency=$BENCH_AGENCY" -D "user=$user" -D "host=$host" -D "hosts={$host}" -D "platforms={douyin}")
 scripts=()
 k=0
 while read -r product; do
   k=$((k + 1))
-  sed "s/:product\b/:product$k/g" bench/sql/sale-transaction.sql >"$BENCH_TMP/sale-transaction-$k.sql"
+  sed -e "s/:product_set\b/:product_set$k/g" -e "s/:product\b/:product$k/g" bench/sql/sale-transaction.sql \
+    >"$BENCH_TMP/sale-transaction-$k.sql"
   scripts+=(-f "$BENCH_TMP/sale-transaction-$k.sql")
-  pgbench_args+=(-D "product$k=$product")
+  pgbench_args+=(-D "product$k=$product" -D "product_set$k={$product}")
 done <"$BENCH_TMP/lineup.txt"
 # pgbench at the wrk's 32 clients and at the server's pool size (the most transactions the API
 # runs at once): on rows that writers share, fewer clients may do better; the best is the ceiling.
