@@ -1,6 +1,6 @@
 -- One single-sale POST /v1/sales (with an Idempotency-Key), replayed through pgbench: every
 -- statement the server sends to PostgreSQL for it, in the same order, as the server sends them
--- (diesel's SQL, copied from PostgreSQL's log with log_statement = 'all'). bench/sales.sh runs
+-- (their SQL text, copied from PostgreSQL's log with log_statement = 'all'). bench/sales.sh runs
 -- this file as the ceiling of the route and, first, compares it with what the server really runs
 -- (bench/statement-shapes.pl): when the handler changes, update this file to match.
 -- bench-check: same
@@ -19,23 +19,20 @@ SELECT "users"."role", "users"."active", "users"."auth_version" FROM "users" WHE
 -- src/sales/handlers.rs create_sale → line_defaults → agencies::find: default currency, time zone.
 SELECT "agencies"."id", "agencies"."name", "agencies"."time_zone", "agencies"."default_currency", "agencies"."version", "agencies"."created_at", "agencies"."updated_at" FROM "agencies" WHERE ("agencies"."id" = :agency) LIMIT 1;
 
--- src/sales/ledger.rs resolve: hosts by id, accounts by platform user id (none here), products
--- by id, products by SKU (none here), sessions (none here).
-SELECT "influencers"."id" FROM "influencers" WHERE (("influencers"."agency_id" = :agency) AND ("influencers"."id" = ANY(:hosts)));
-SELECT "platform_accounts"."platform", "platform_accounts"."platform_user_id", "platform_accounts"."influencer_id" FROM "platform_accounts" WHERE (("platform_accounts"."agency_id" = :agency) AND ("platform_accounts"."platform_user_id" = ANY('{}')));
-SELECT "products"."id", "products"."commission_percent" FROM "products" WHERE (("products"."agency_id" = :agency) AND ("products"."id" = ANY(:product_set)));
-SELECT "products"."sku", "products"."id", "products"."commission_percent" FROM "products" WHERE (("products"."agency_id" = :agency) AND ("products"."sku" = ANY('{}')));
-SELECT "live_sessions"."id", "live_sessions"."influencer_id" FROM "live_sessions" WHERE (("live_sessions"."agency_id" = :agency) AND ("live_sessions"."id" = ANY('{}')));
+-- src/sales/ledger.rs resolve → src/sales/lookup.rs known_hosts and products_by_id: the host and
+-- the product, key by key (the account, SKU and session look-ups cost no statement when empty).
+SELECT i.id FROM unnest(:hosts::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT influencers.id FROM influencers WHERE influencers.agency_id = :agency AND influencers.id = k.id LIMIT 1) AS i;
+SELECT p.id, p.sku, p.commission_percent FROM unnest(:product_set::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent FROM products WHERE products.agency_id = :agency AND products.id = k.id LIMIT 1) AS p;
 
 -- src/idempotency.rs claim: the key, committed on its own before the transaction.
 INSERT INTO "idempotency_keys" ("agency_id", "user_id", "key", "fingerprint") VALUES (:agency, :user, 'PGB-' || :r, sha256(('fp-' || :r)::bytea)) ON CONFLICT DO NOTHING;
 
 -- src/sales/handlers.rs create_sale: the transaction.
 BEGIN;
--- src/sales/model.rs find_lines (handler: is the line known?), locked for update.
-SELECT "sales"."agency_id", "sales"."id", "sales"."platform", "sales"."external_order_id", "sales"."sold_at", "sales"."influencer_id", "sales"."live_session_id", "sales"."product_id", "sales"."quantity", "sales"."unit_price", "sales"."currency", "sales"."gross", "sales"."commission_percent", "sales"."status", "sales"."refunded_amount", "sales"."import_batch_id", "sales"."version", "sales"."created_at", "sales"."updated_at" FROM "sales" WHERE ((("sales"."agency_id" = :agency) AND ("sales"."platform" = ANY(:platforms))) AND ("sales"."external_order_id" = ANY(ARRAY['PGB-' || :r]))) FOR UPDATE;
+-- src/sales/model.rs find_lines (handler: is the line known?), locked for update, key by key.
+SELECT s.* FROM unnest(:platforms::text[], ARRAY['PGB-' || :r]::text[]) AS k(platform, external_order_id) CROSS JOIN LATERAL (SELECT * FROM sales WHERE sales.agency_id = :agency AND sales.platform = k.platform AND sales.external_order_id = k.external_order_id FOR UPDATE) AS s;
 -- src/sales/model.rs find_lines again, from src/sales/ledger.rs write.
-SELECT "sales"."agency_id", "sales"."id", "sales"."platform", "sales"."external_order_id", "sales"."sold_at", "sales"."influencer_id", "sales"."live_session_id", "sales"."product_id", "sales"."quantity", "sales"."unit_price", "sales"."currency", "sales"."gross", "sales"."commission_percent", "sales"."status", "sales"."refunded_amount", "sales"."import_batch_id", "sales"."version", "sales"."created_at", "sales"."updated_at" FROM "sales" WHERE ((("sales"."agency_id" = :agency) AND ("sales"."platform" = ANY(:platforms))) AND ("sales"."external_order_id" = ANY(ARRAY['PGB-' || :r]))) FOR UPDATE;
+SELECT s.* FROM unnest(:platforms::text[], ARRAY['PGB-' || :r]::text[]) AS k(platform, external_order_id) CROSS JOIN LATERAL (SELECT * FROM sales WHERE sales.agency_id = :agency AND sales.platform = k.platform AND sales.external_order_id = k.external_order_id FOR UPDATE) AS s;
 -- src/sales/ledger.rs write: the new line (the rollup and compliance triggers fire here).
 INSERT INTO "sales" ("agency_id", "id", "platform", "external_order_id", "sold_at", "influencer_id", "live_session_id", "product_id", "quantity", "unit_price", "currency", "gross", "commission_percent", "status", "refunded_amount", "import_batch_id") VALUES (:agency, md5('sale-' || :r::text)::uuid, 'douyin', 'PGB-' || :r, now(), :host, DEFAULT, :product, :quantity, :cents::int / 100.0, 'CNY', :quantity::int * :cents::int / 100.0, 10, 'paid', 0, DEFAULT);
 -- src/sales/handlers.rs create_sale → sales::find: the line just written, re-read.
