@@ -26,7 +26,7 @@ echo "== GET $path"
 echo "  answer: $(wc -c <"$BENCH_TMP/report.json") bytes, $(grep -o '"orders"' "$BENCH_TMP/report.json" | wc -l) rows"
 
 echo "== wrk -t1 -c$BENCH_CONNECTIONS -d$duration, pinned to core $BENCH_WRK_CPU"
-bench_wrk api "$BENCH_CONNECTIONS" "$duration" "$(bench_lua report)" "$BENCH_BASE$path" \
+bench_wrk api "$BENCH_CONNECTIONS" "$duration" "$(bench_lua)" "$BENCH_BASE$path" \
   -H "Authorization: Bearer $token"
 
 bench_result "GMV 30 days by platform, day c32" \

@@ -268,15 +268,16 @@ bench_ledger() {
 #   <label>_requests, <label>_errors (non-2xx answers, socket errors or failed transactions), and
 #   for wrk <label>_non2xx and <label>_socket_errors (timeouts included).
 
-# bench_lua NAME: a wrk script (bench/lua/NAME.lua) with the shared reporting appended; prints
-# its path. `bench_lua report` alone is the plain GET script.
+# bench_lua NAME…: a wrk script made of bench/lua/NAME.lua files with the shared reporting
+# appended; prints its path. `bench_lua` alone is the plain GET script.
 bench_lua() {
-  local out="$BENCH_TMP/$1.lua"
-  if [ "$1" = report ]; then
-    cp bench/lua/report.lua "$out"
-  else
-    cat "bench/lua/$1.lua" bench/lua/report.lua >"$out"
-  fi
+  local out name
+  out="$BENCH_TMP/wrk-$(IFS=-; echo "${*:-get}").lua"
+  : >"$out"
+  for name in "$@"; do
+    cat "bench/lua/$name.lua" >>"$out"
+  done
+  cat bench/lua/report.lua >>"$out"
   echo "$out"
 }
 

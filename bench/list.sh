@@ -28,7 +28,7 @@ get_one_page
 echo "  answer: $(wc -c <"$BENCH_TMP/page.json") bytes, $(grep -o '"external_order_id"' "$BENCH_TMP/page.json" | wc -l) items"
 
 echo "== GET $path (wrk -t1 -c$BENCH_CONNECTIONS -d$duration, pinned to core $BENCH_WRK_CPU)"
-bench_wrk api "$BENCH_CONNECTIONS" "$duration" "$(bench_lua report)" "$BENCH_BASE$path" \
+bench_wrk api "$BENCH_CONNECTIONS" "$duration" "$(bench_lua)" "$BENCH_BASE$path" \
   -H "Authorization: Bearer $token"
 bench_server_stop
 
