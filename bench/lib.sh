@@ -43,7 +43,7 @@ bench_die() {
 # Setup.
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$BENCH_ROOT"
+cd "$BENCH_ROOT" || exit 1
 BENCH_WRK_CPU="${BENCH_WRK_CPU:-1}"
 BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 # wrk drops answers slower than its timeout from the latencies (default 2 s): keep them.
@@ -54,7 +54,6 @@ BENCH_SERVER_URL="${_bench_base_url%/*}/postgres"
 
 # bench_setup SCENARIO DEFAULT_PORT
 bench_setup() {
-  BENCH_SCENARIO=$1
   BENCH_PORT="${BENCH_PORT:-$2}"
   BENCH_TMP=$(mktemp -d "/tmp/mcn-bench-$1.XXXXXX")
   bench_on_exit "rm -rf '$BENCH_TMP'"
@@ -66,6 +65,8 @@ bench_setup() {
     BENCH_SHARED_DB=0
   fi
   export DATABASE_URL="${_bench_base_url%/*}/$BENCH_DB"
+  # The profile a new user runs (argon2 at production parameters), whatever this shell says.
+  export MCN_ENV="${BENCH_MCN_ENV:-development}"
   BENCH_BASE="http://127.0.0.1:$BENCH_PORT"
   bench_tools
   scripts/ensure-postgres >/dev/null
@@ -105,8 +106,8 @@ bench_fresh_database() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The server: release build, default (development) profile, so argon2 runs at the production
-# parameters of config/default.toml. Extra VAR=value arguments go to its environment.
+# The server: release build, development profile (BENCH_MCN_ENV), so argon2 runs at the
+# production parameters of config/default.toml. Extra VAR=value arguments go to its environment.
 
 bench_server_start() {
   if curl -fs -o /dev/null "$BENCH_BASE/healthz"; then
@@ -236,17 +237,35 @@ SQL
   echo
 }
 
+# bench_settle: waits for the server's background work on what was just written (the fold of
+# the rollup deltas, where the schema has them; at most BENCH_SETTLE_SECS, default 300), then
+# VACUUM ANALYZE: measurements start from a steady state.
+bench_settle() {
+  local deadline=$(($(date +%s) + ${BENCH_SETTLE_SECS:-300})) pending
+  if [ -n "$(bench_sql "SELECT to_regclass('sales_rollup_delta')")" ]; then
+    while pending=$(bench_sql "SELECT count(*) FROM sales_rollup_delta") && [ "$pending" != 0 ]; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then
+        echo "  WARNING: $pending rollup deltas still unfolded; measuring anyway"
+        break
+      fi
+      sleep 1
+    done
+  fi
+  bench_psql -c "VACUUM ANALYZE"
+}
+
 # bench_ledger NAME: the usual data set: an agency signed up through the API with a second
 # user (the identity reviewer), 100 hosts, 1,000 products and BENCH_SALES (default 200,000)
-# order lines, then VACUUM ANALYZE: the steady state of a ledger in use. Sets BENCH_AGENCY,
+# order lines, then bench_settle: the steady state of a ledger in use. Sets BENCH_AGENCY,
 # BENCH_OWNER and BENCH_OWNER_EMAIL. With a shared database the agency seeded by run-all.sh is
-# reused instead (its ids come from the database).
+# reused instead (its ids come from the database), settled again after the scripts before.
 bench_ledger() {
   BENCH_OWNER_EMAIL="owner@ledger.bench.example.com"
   if [ "$BENCH_SHARED_DB" = 1 ] && [ -n "$(bench_sql "SELECT 1 FROM users WHERE email = '$BENCH_OWNER_EMAIL'")" ]; then
     BENCH_OWNER=$(bench_sql "SELECT id FROM users WHERE email = '$BENCH_OWNER_EMAIL'")
     BENCH_AGENCY=$(bench_sql "SELECT agency_id FROM users WHERE email = '$BENCH_OWNER_EMAIL'")
     echo "ledger: agency $BENCH_AGENCY, $(bench_sql "SELECT count(*) FROM sales WHERE agency_id = '$BENCH_AGENCY'") lines (shared)"
+    bench_settle
     return 0
   fi
   local rows="${BENCH_SALES:-200000}" started token
@@ -258,7 +277,7 @@ bench_ledger() {
   reviewer=$(bench_sql "SELECT id FROM users WHERE email = 'reviewer@ledger.bench.example.com'")
   bench_seed_roster "$BENCH_AGENCY" "$BENCH_OWNER" "$reviewer" 100 1000
   bench_seed_sales "$BENCH_AGENCY" "$BENCH_OWNER" "$rows"
-  bench_psql -c "VACUUM ANALYZE"
+  bench_settle
   echo "ledger: agency $BENCH_AGENCY, $rows lines seeded in $(($(date +%s) - started)) s"
 }
 

@@ -26,6 +26,7 @@ fi
 [ -x target/release/examples/argon2_ceiling ] || bench_die "no target/release/examples/argon2_ceiling"
 bench_fresh_database
 bench_server_start
+bench_settle
 
 run="$$$(date +%s)"
 domain="login-$run.bench.example.com"
