@@ -47,7 +47,7 @@ pub async fn list_audit_events(
         from: query.from,
         to: query.to,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let rows = audit::list(
         &mut conn,
         caller.agency_id,

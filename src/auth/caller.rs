@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 use super::roles::{Capability, Role};
 use super::tokens::TokenRejection;
 use crate::audit::model::{AuditContext, Changes};
+use crate::db::DbConn;
 use crate::error::AppError;
 use crate::staff::model as users;
 use crate::startup::AppState;
@@ -25,9 +27,34 @@ pub struct Caller {
     pub agency_id: Uuid,
     pub role: Role,
     pub request_id: String,
+    /// The connection the caller was checked on, handed to the handler by [`Caller::conn`].
+    checked_on: HeldConn,
+}
+
+/// A pooled connection kept for the handler; back to the pool when the caller is dropped.
+#[derive(Clone, Default)]
+struct HeldConn(Arc<Mutex<Option<DbConn>>>);
+
+impl std::fmt::Debug for HeldConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeldConn")
+    }
 }
 
 impl Caller {
+    /// A connection for the handler: the one the caller was just checked on (so a request
+    /// takes one connection from the pool, not two), or a fresh one when it was taken already.
+    pub async fn conn(&self, state: &AppState) -> Result<DbConn, AppError> {
+        let held = match self.checked_on.0.lock() {
+            Ok(mut slot) => slot.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        match held {
+            Some(conn) => Ok(conn),
+            None => state.conn().await,
+        }
+    }
+
     /// Refuses with 403 unless the caller's role allows `capability`.
     pub fn require(&self, capability: Capability) -> Result<(), AppError> {
         if self.role.can(capability) {
@@ -101,6 +128,13 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        // A request with a body keeps no connection while the body arrives (an import may take
+        // minutes to upload); one without goes on with the connection it was checked on.
+        let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+            || req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|len| len.as_bytes() != b"0");
         let request_id = req
             .extensions()
             .get::<RequestId>()
@@ -117,6 +151,7 @@ impl FromRequest for Caller {
                     agency_id: claims.agency,
                     role,
                     request_id,
+                    checked_on: HeldConn(Arc::new(Mutex::new((!has_body).then_some(conn)))),
                 }),
                 _ => Err(AppError::Unauthorized {
                     code: "token_revoked",

@@ -364,7 +364,7 @@ pub async fn logout(
     )
 )]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let user = users::find(&mut conn, caller.agency_id, caller.user_id).await?;
     let agency = agencies::find(&mut conn, caller.agency_id).await?;
     Ok(HttpResponse::Ok().json(MeResponse {

@@ -112,7 +112,7 @@ pub async fn host_compliance(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let hosts = snapshot::load(&mut conn, caller.agency_id, Hosts::Only(&[id])).await?;
     let (row, host) = hosts.into_iter().next().ok_or(AppError::NotFound)?;
@@ -152,7 +152,7 @@ pub async fn compliance_issues(
     caller.require(Capability::Read)?;
     let query = query.into_inner();
     let page = PageRequest::<(Uuid, String, Uuid)>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let context = rule_context(&mut conn, &state, caller.agency_id).await?;
     issues::refresh(&mut conn, caller.agency_id, &context).await?;
     let filter = IssueFilter {
@@ -251,7 +251,7 @@ async fn act_on_finding(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Verify)?;
     let note = check_text("note", note, 1, 2000).map_err(|e| AppError::validation(vec![e]))?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let context = rule_context(&mut conn, &state, caller.agency_id).await?;
     issues::refresh(&mut conn, caller.agency_id, &context).await?;
     let view = conn

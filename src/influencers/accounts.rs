@@ -153,7 +153,7 @@ pub async fn list_accounts(
     caller.require(Capability::Read)?;
     let id = id.into_inner();
     let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| r.id, |r| r)))
@@ -178,7 +178,7 @@ pub async fn get_account(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, record_id) = path.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let row: PlatformAccount = platform_accounts::table
         .filter(platform_accounts::agency_id.eq(caller.agency_id))
         .filter(platform_accounts::influencer_id.eq(id))
@@ -225,7 +225,7 @@ pub async fn create_account(
         return Err(AppError::validation(errors));
     };
     let followers = check_followers(body.followers)?.unwrap_or(0);
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let now = Utc::now();
     let row = PlatformAccount {
@@ -310,7 +310,7 @@ pub async fn update_account(
         .transpose()
         .map_err(|e| AppError::validation(vec![e]))?;
     let followers = check_followers(body.followers)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current = find_for_update(conn, &caller, id, account_id).await?;
@@ -371,7 +371,7 @@ pub async fn delete_account(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let (id, account_id) = path.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     conn.transaction(async |conn| {
         let current = find_for_update(conn, &caller, id, account_id).await?;
         diesel::delete(platform_accounts::table.find((caller.agency_id, account_id)))

@@ -160,7 +160,7 @@ pub async fn list_contracts(
     caller.require(Capability::Read)?;
     let id = id.into_inner();
     let page = PageRequest::<(NaiveDate, Uuid)>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
@@ -190,7 +190,7 @@ pub async fn get_contract(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, contract_id) = path.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let row = find(&mut conn, caller.agency_id, id, contract_id, false).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(row.version))
@@ -231,7 +231,7 @@ pub async fn create_contract(
     let (Some(share), true) = (share, errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let now = Utc::now();
     let row = Contract {
@@ -308,7 +308,7 @@ pub async fn update_contract(
         .map(share)
         .transpose()
         .map_err(|e| AppError::validation(vec![e]))?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current = find(conn, caller.agency_id, id, contract_id, true).await?;

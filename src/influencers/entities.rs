@@ -125,7 +125,7 @@ pub async fn list_entities(
     caller.require(Capability::Read)?;
     let id = id.into_inner();
     let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| r.id, |r| r)))
@@ -150,7 +150,7 @@ pub async fn get_entity(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, record_id) = path.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let row: LegalEntity = legal_entities::table
         .filter(legal_entities::agency_id.eq(caller.agency_id))
         .filter(legal_entities::influencer_id.eq(id))
@@ -186,7 +186,7 @@ pub async fn create_entity(
     let body = body.into_inner();
     let credit_code = CreditCode::parse(&body.credit_code).ok_or_else(invalid_credit_code)?;
     let name = check_text("name", &body.name, 1, 200).map_err(|e| AppError::validation(vec![e]))?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let now = Utc::now();
     let row = LegalEntity {
@@ -263,7 +263,7 @@ pub async fn update_entity(
         .map(|n| check_text("name", n, 1, 200))
         .transpose()
         .map_err(|e| AppError::validation(vec![e]))?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current: LegalEntity = legal_entities::table

@@ -69,7 +69,7 @@ pub async fn list_influencers(
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let rows = influencers::list(
         &mut conn,
         caller.agency_id,
@@ -137,7 +137,7 @@ pub async fn create_influencer(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     conn.transaction(async |conn| {
         influencers::insert(conn, &row).await?;
         let changes = Changes::new()
@@ -171,7 +171,7 @@ pub async fn get_influencer(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let row = load(&mut conn, &caller, id.into_inner()).await?;
     let identity_state = influencers::identity_state(&mut conn, caller.agency_id, row.id).await?;
     Ok(respond(StatusCode::OK, row, identity_state))
@@ -232,7 +232,7 @@ pub async fn update_influencer(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
@@ -268,7 +268,7 @@ async fn change_status(
     reason: String,
     action: &str,
 ) -> Result<(Influencer, VerificationState), AppError> {
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     conn.transaction(async |conn| {
         let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
         if !from.contains(&current.status) {
@@ -384,7 +384,7 @@ pub async fn terminate_influencer(
         None => "terminated".to_owned(),
     };
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     if load(&mut conn, &caller, id).await?.status == InfluencerStatus::Terminated {
         return Ok(HttpResponse::NoContent().finish());
     }

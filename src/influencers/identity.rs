@@ -291,7 +291,7 @@ pub async fn put_identity(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let influencer = load(&mut conn, &caller, id).await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let real_name = check_text("real_name", &body.real_name, 1, 100);
@@ -400,7 +400,7 @@ pub async fn get_identity(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let row = find(&mut conn, caller.agency_id, id)
         .await?
@@ -417,7 +417,7 @@ async fn review(
     reason: Option<String>,
 ) -> Result<Identity, AppError> {
     caller.require(Capability::Verify)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, caller, id).await?;
     conn.transaction(async |conn| {
         let current = find_for_update(conn, caller.agency_id, id).await?;
@@ -494,7 +494,7 @@ pub async fn verify_identity(
         None,
     )
     .await?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     identity_response(&mut conn, &caller, StatusCode::OK, row).await
 }
 
@@ -525,7 +525,7 @@ pub async fn reject_identity(
         Some(reason),
     )
     .await?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     identity_response(&mut conn, &caller, StatusCode::OK, row).await
 }
 
@@ -620,7 +620,7 @@ pub async fn put_guardian_consent(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let influencer = load(&mut conn, &caller, id).await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let mut errors = Vec::new();

@@ -161,7 +161,7 @@ pub async fn get_personal_data(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::ReadPersonalData)?;
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     // The read and its audit event commit together: no answer without a trace.
     let view = conn
         .transaction(async |conn| {
@@ -227,7 +227,7 @@ pub async fn erase_personal_data(
     caller.require(Capability::ErasePersonalData)?;
     let reason = erasure_reason(&body)?;
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let view = conn
         .transaction(async |conn| {
             influencers::find_for_update(conn, caller.agency_id, id).await?;

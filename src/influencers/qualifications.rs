@@ -154,7 +154,7 @@ pub async fn list_qualifications(
     caller.require(Capability::Read)?;
     let id = id.into_inner();
     let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |q| q.id, |q| q)))
@@ -179,7 +179,7 @@ pub async fn get_qualification(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, qualification_id) = path.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let row = find(&mut conn, caller.agency_id, id, qualification_id, false).await?;
     Ok(respond(actix_web::http::StatusCode::OK, row))
 }
@@ -224,7 +224,7 @@ pub async fn create_qualification(
     else {
         return Err(AppError::validation(errors));
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     load(&mut conn, &caller, id).await?;
     let now = Utc::now();
     let row = Qualification {
@@ -332,7 +332,7 @@ pub async fn update_qualification(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current = find(conn, caller.agency_id, id, qualification_id, true).await?;

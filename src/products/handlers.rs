@@ -109,7 +109,7 @@ pub async fn list_products(
         regulated_field: query.regulated_field,
         recalled: query.recalled,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let rows = products::list(
         &mut conn,
         caller.agency_id,
@@ -139,7 +139,7 @@ pub async fn create_product(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let body = body.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let agency = agencies::find(&mut conn, caller.agency_id).await?;
     let mut errors = Vec::new();
     let sku = check_sku(&body.sku).map_err(|e| errors.push(e)).ok();
@@ -227,7 +227,7 @@ pub async fn get_product(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let product = products::find(&mut conn, caller.agency_id, id.into_inner()).await?;
     Ok(respond(StatusCode::OK, product))
 }
@@ -255,7 +255,7 @@ pub async fn update_product(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current = products::find_for_update(conn, caller.agency_id, id).await?;
@@ -387,7 +387,7 @@ pub async fn recall_product(
     let id = id.into_inner();
     let reason =
         check_text("reason", &body.reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let recalled = conn
         .transaction(async |conn| {
             let current = products::find_for_update(conn, caller.agency_id, id).await?;
@@ -438,7 +438,7 @@ pub async fn product_impact(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let product = products::find(&mut conn, caller.agency_id, id).await?;
     let sessions: Vec<(Uuid, Uuid, String, chrono::DateTime<Utc>, SessionState)> =
         session_products::table
@@ -517,7 +517,7 @@ pub async fn list_tests(
     caller.require(Capability::Read)?;
     let id = id.into_inner();
     let page = PageRequest::<(NaiveDate, Uuid)>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     products::find(&mut conn, caller.agency_id, id).await?;
     let valid_days = state.settings.compliance.product_test_valid_days;
     let rows = products::tests_of(
@@ -555,7 +555,7 @@ pub async fn get_test(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, test_id) = path.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let test = products::find_test(&mut conn, caller.agency_id, id, test_id).await?;
     let valid_days = state.settings.compliance.product_test_valid_days;
     Ok(HttpResponse::Ok().json(ProductTestView::new(test, valid_days)))
@@ -582,7 +582,7 @@ pub async fn create_test(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     products::find(&mut conn, caller.agency_id, id).await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let mut errors = Vec::new();

@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use uuid::Uuid;
 
 use super::dto::{RefundRequest, RefundView, SaleListQuery, SaleRequest, SaleView};
-use super::ledger::{self, Outcome, Writer};
+use super::ledger::{self, Writer};
 use super::model::{self as sales, Refund, SaleFilter, SaleStatus};
 use super::validate::{FIELDS, check_line};
 use crate::agencies::model as agencies;
@@ -85,7 +85,7 @@ pub async fn create_sale(
             )],
         });
     }
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let (currency, tz) = line_defaults(&mut conn, caller.agency_id).await?;
     let input = check_line(&row, currency, tz, Utc::now()).map_err(AppError::validation)?;
     let resolved = ledger::resolve(&mut conn, caller.agency_id, vec![input])
@@ -93,11 +93,6 @@ pub async fn create_sale(
         .pop()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a resolved line went missing")))?
         .map_err(AppError::validation)?;
-    let key_fields = [(
-        resolved.input.platform,
-        resolved.input.external_order_id.clone(),
-    )];
-
     let claim = match idempotency::claim(&mut conn, &caller, &key, fingerprint).await? {
         Claimed::Replay(answer) => return Ok(answer.into_response(true)),
         Claimed::Fresh(claim) => claim,
@@ -109,22 +104,10 @@ pub async fn create_sale(
     };
     let outcome = conn
         .transaction(async |conn| {
-            if !sales::find_lines(conn, caller.agency_id, &key_fields)
+            // The insert is the one look-up of the order line: a known line inserts nothing.
+            let sale = ledger::insert_new(conn, &writer, &resolved)
                 .await?
-                .is_empty()
-            {
-                return Err(duplicate_order_line());
-            }
-            let written = ledger::write(conn, &writer, vec![resolved.clone()])
-                .await
-                .map_err(|err| match err {
-                    AppError::Conflict { .. } => duplicate_order_line(),
-                    other => other,
-                })?;
-            let Some(Outcome::Inserted(id)) = written.first().cloned() else {
-                return Err(duplicate_order_line());
-            };
-            let sale = sales::find(conn, caller.agency_id, id).await?;
+                .ok_or_else(duplicate_order_line)?;
             let changes = crate::audit::model::Changes::new()
                 .value("platform", sale.platform)
                 .value("external_order_id", &sale.external_order_id)
@@ -184,7 +167,7 @@ pub async fn list_sales(
         from: query.from,
         to: query.to,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let rows = sales::list(
         &mut conn,
         caller.agency_id,
@@ -217,7 +200,7 @@ pub async fn get_sale(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let sale = sales::find(&mut conn, caller.agency_id, id).await?;
     let refunds = sales::refunds_of(&mut conn, caller.agency_id, id).await?;
     Ok(HttpResponse::Ok().json(SaleView::new(sale, Some(refunds))))
@@ -252,7 +235,7 @@ pub async fn refund_sale(
         ),
         None => None,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let (refund, currency) = conn
         .transaction(async |conn| {
             let sale = sales::find_for_update(conn, caller.agency_id, id).await?;
@@ -354,7 +337,7 @@ pub async fn get_refund(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, refund_id) = path.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let sale = sales::find(&mut conn, caller.agency_id, id).await?;
     let refund = sales::find_refund(&mut conn, caller.agency_id, id, refund_id).await?;
     Ok(HttpResponse::Ok().json(RefundView::new(refund, sale.currency.trim())))

@@ -644,7 +644,7 @@ pub async fn import_sales(
         .filter(|name| !name.is_empty());
     let spooled = spool(payload, settings.max_bytes).await?;
 
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let (currency, time_zone) = line_defaults(&mut conn, caller.agency_id).await?;
     let on_error = query.on_error.unwrap_or(OnError::Reject);
     let ctx = ImportContext {
@@ -734,7 +734,7 @@ pub async fn list_imports(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let mut rows = import_batches::table
         .filter(import_batches::agency_id.eq(caller.agency_id))
         .order(import_batches::id.desc())
@@ -772,7 +772,7 @@ pub async fn get_import(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let batch: ImportBatch = import_batches::table
         .find((caller.agency_id, id.into_inner()))
         .select(ImportBatch::as_select())

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -234,6 +235,65 @@ fn conflicts(known: &Sale, line: &Resolved) -> Vec<FieldError> {
     differ
 }
 
+/// Inserts one line that must be new, with a refund entry for any refunded amount, and answers
+/// it as stored; `None` when the order line is already recorded. The insert itself is the
+/// look-up of the order line (`ON CONFLICT DO NOTHING` on its unique key), and `RETURNING`
+/// answers the row, so the single-sale path neither looks the line up first nor re-reads it.
+pub async fn insert_new(
+    conn: &mut AsyncPgConnection,
+    writer: &Writer,
+    line: &Resolved,
+) -> Result<Option<Sale>, AppError> {
+    let agency_id = writer.audit.agency_id;
+    let row = new_sale(agency_id, line, writer.import_batch_id);
+    let Some(sale) = diesel::insert_into(sales_table::table)
+        .values(&row)
+        .on_conflict((
+            sales_table::agency_id,
+            sales_table::platform,
+            sales_table::external_order_id,
+        ))
+        .do_nothing()
+        .returning(Sale::as_returning())
+        .get_result::<Sale>(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    if sale.refunded_amount > Decimal::ZERO {
+        diesel::insert_into(crate::schema::refunds::table)
+            .values(&initial_refund(
+                writer,
+                sale.id,
+                sale.refunded_amount,
+                Utc::now(),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(Some(sale))
+}
+
+/// The refund entry of a line that arrives already (partly) refunded.
+fn initial_refund(
+    writer: &Writer,
+    sale_id: Uuid,
+    amount: Decimal,
+    now: chrono::DateTime<Utc>,
+) -> Refund {
+    Refund {
+        agency_id: writer.audit.agency_id,
+        id: Uuid::now_v7(),
+        sale_id,
+        amount,
+        reason: Some("refunded on the platform before the line was recorded".to_owned()),
+        recorded_by: writer.user_id,
+        import_batch_id: writer.import_batch_id,
+        created_at: now,
+    }
+}
+
 /// Writes lines: new ones are inserted (with a refund entry for any refunded amount), known
 /// ones are updated when only their status or refunds moved (audited), left alone when equal,
 /// and reported as conflicts otherwise.
@@ -310,16 +370,7 @@ pub async fn write(
         let initial_refunds: Vec<Refund> = inserts
             .iter()
             .filter(|s| s.refunded_amount > Decimal::ZERO)
-            .map(|s| Refund {
-                agency_id,
-                id: Uuid::now_v7(),
-                sale_id: s.id,
-                amount: s.refunded_amount,
-                reason: Some("refunded on the platform before the line was recorded".to_owned()),
-                recorded_by: writer.user_id,
-                import_batch_id: writer.import_batch_id,
-                created_at: now,
-            })
+            .map(|s| initial_refund(writer, s.id, s.refunded_amount, now))
             .collect();
         for chunk in initial_refunds.chunks(1000) {
             diesel::insert_into(crate::schema::refunds::table)

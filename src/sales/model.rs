@@ -264,10 +264,15 @@ pub async fn list(
         query = query.filter(sales::sold_at.lt(to));
     }
     if let Some((at, id)) = before {
+        // One row comparison: PostgreSQL makes it a range of `sales_time_idx`, so a deep page
+        // costs what the first does (`a < x OR (a = x AND b < y)` would only filter, reading
+        // every newer line first).
         query = query.filter(
-            sales::sold_at
-                .lt(at)
-                .or(sales::sold_at.eq(at).and(sales::id.lt(id))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(sales.sold_at, sales.id) < (")
+                .bind::<diesel::sql_types::Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(id)
+                .sql(")"),
         );
     }
     query.load(conn).await

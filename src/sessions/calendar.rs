@@ -176,7 +176,7 @@ pub async fn calendar_feed(
         platform: query.platform,
         state: query.state,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let mut out = String::new();
     begin(&mut out);
     // Every session of the window, read in chunks: never cut short.

@@ -30,7 +30,6 @@ use crate::influencers::dto::is_language_tag;
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::products::model as products;
-use crate::schema::platform_accounts;
 use crate::startup::AppState;
 
 pub const MAX_LINEUP: usize = 200;
@@ -173,22 +172,6 @@ pub async fn check_lineup(
     Ok(rows)
 }
 
-async fn account_belongs_to(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    account_id: Uuid,
-    influencer_id: Uuid,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        platform_accounts::table
-            .filter(platform_accounts::agency_id.eq(agency_id))
-            .filter(platform_accounts::id.eq(account_id))
-            .filter(platform_accounts::influencer_id.eq(influencer_id)),
-    ))
-    .get_result(conn)
-    .await
-}
-
 pub fn lineup_rows(
     agency_id: Uuid,
     session_id: Uuid,
@@ -216,6 +199,21 @@ pub async fn view(
 ) -> Result<SessionView, AppError> {
     let (time_zone, valid_days) = rule_context(conn, state, agency_id).await?;
     plan::views(conn, agency_id, &time_zone, valid_days, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a session view went missing")))
+}
+
+/// One session's answer, judged on the facts the request already read when they cover it.
+pub async fn answer_with(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    time_zone: &str,
+    valid_days: u32,
+    row: LiveSession,
+    facts: Option<plan::Facts>,
+) -> Result<SessionView, AppError> {
+    plan::views_with(conn, agency_id, time_zone, valid_days, vec![row], facts)
         .await?
         .pop()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a session view went missing")))
@@ -264,7 +262,7 @@ pub async fn list_sessions(
     let query = query.into_inner();
     let page = PageRequest::<(DateTime<Utc>, Uuid)>::new(query.limit, query.cursor.as_deref())?;
     let filter = session_filter(&query)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let rows = sessions::list(
         &mut conn,
         caller.agency_id,
@@ -305,7 +303,7 @@ pub async fn create_session(
     let raw = body.into_inner();
     let fingerprint = idempotency::fingerprint(&req, &raw);
     let body: CreateSessionRequest = serde_json::from_value(raw).map_err(|e| serde_error(&e))?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
 
     let mut errors = Vec::new();
     let title = check_text("title", &body.title, 1, 200)
@@ -332,30 +330,6 @@ pub async fn create_session(
     let host = crate::influencers::model::find(&mut conn, caller.agency_id, body.influencer_id)
         .await
         .optional()?;
-    if host.is_none() {
-        errors.push(FieldError::new(
-            "influencer_id",
-            "not_found",
-            "no such host in this agency",
-        ));
-    } else if !account_belongs_to(
-        &mut conn,
-        caller.agency_id,
-        body.platform_account_id,
-        body.influencer_id,
-    )
-    .await?
-    {
-        errors.push(FieldError::new(
-            "platform_account_id",
-            "not_found",
-            "not an account of this host",
-        ));
-    }
-    let (Some(title), true) = (title, errors.is_empty()) else {
-        return Err(AppError::validation(errors));
-    };
-
     let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
     let ai_label = body.ai_label.unwrap_or(false);
     let draft = Draft {
@@ -366,8 +340,32 @@ pub async fn create_session(
         ai_label,
         product_ids: lineup.iter().map(|(id, _)| *id).collect(),
     };
-    let violations =
-        plan::evaluate_one(&mut conn, caller.agency_id, &time_zone, valid_days, draft).await?;
+    // The host's accounts, its products and tests are read once: for the account check, the
+    // rules and the answer.
+    let mut facts = None;
+    if host.is_none() {
+        errors.push(FieldError::new(
+            "influencer_id",
+            "not_found",
+            "no such host in this agency",
+        ));
+    } else {
+        let loaded =
+            plan::Facts::load_one(&mut conn, caller.agency_id, &time_zone, valid_days, &draft)
+                .await?;
+        if !loaded.owns_account(body.influencer_id, body.platform_account_id) {
+            errors.push(FieldError::new(
+                "platform_account_id",
+                "not_found",
+                "not an account of this host",
+            ));
+        }
+        facts = Some(loaded);
+    }
+    let (Some(title), Some(facts), true) = (title, facts, errors.is_empty()) else {
+        return Err(AppError::validation(errors));
+    };
+    let violations = facts.judge_one(&draft)?;
     if blocks_scheduling(&violations) {
         return Err(compliance_refusal(
             "The session breaks scheduling rules.",
@@ -409,13 +407,8 @@ pub async fn create_session(
                 .execute(conn)
                 .await
                 .map_err(map_session_error)?;
-            sessions::replace_lineup(
-                conn,
-                caller.agency_id,
-                row.id,
-                &lineup_rows(caller.agency_id, row.id, &lineup),
-            )
-            .await?;
+            let stored_lineup = lineup_rows(caller.agency_id, row.id, &lineup);
+            sessions::replace_lineup(conn, caller.agency_id, row.id, &stored_lineup).await?;
             let changes = Changes::new()
                 .value("influencer_id", row.influencer_id)
                 .value("title", &row.title)
@@ -428,16 +421,12 @@ pub async fn create_session(
             caller
                 .record(conn, "live_session.create", "live_session", row.id, changes)
                 .await?;
-            let view = plan::views(
-                conn,
-                caller.agency_id,
-                &time_zone,
-                valid_days,
-                vec![row.clone()],
-            )
-            .await?
-            .pop()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a session view went missing")))?;
+            // The answer is built from what was just written and the facts judged above.
+            let view = plan::assemble(vec![row.clone()], &stored_lineup, Vec::new(), &facts)?
+                .pop()
+                .ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("a session view went missing"))
+                })?;
             let answer = Answer::new(
                 StatusCode::CREATED,
                 &view,
@@ -471,7 +460,7 @@ pub async fn get_session(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let row = sessions::find(&mut conn, caller.agency_id, id.into_inner()).await?;
     let view = view(&mut conn, &state, caller.agency_id, row).await?;
     Ok(respond(StatusCode::OK, &view))
@@ -500,9 +489,9 @@ pub async fn update_session(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
-    let updated = conn
+    let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
             if_match.check(current.version)?;
@@ -542,22 +531,13 @@ pub async fn update_session(
                 u.as_deref()
                     .and_then(|u| check_url("replay_url", u).map_err(|e| errors.push(e)).ok())
             });
-            if let Some(account) = body.platform_account_id
-                && !account_belongs_to(conn, caller.agency_id, account, current.influencer_id)
-                    .await?
-            {
-                errors.push(FieldError::new(
-                    "platform_account_id",
-                    "not_found",
-                    "not an account of this host",
-                ));
-            }
-            if !errors.is_empty() {
-                return Err(AppError::validation(errors));
-            }
+            // A rescheduled plan is judged again; the host's accounts are read once, for the
+            // account check, the rules and the answer.
+            let mut facts = None;
+            let mut draft = None;
             if reschedules {
                 let lineup = sessions::lineups(conn, caller.agency_id, &[id]).await?;
-                let draft = Draft {
+                let proposed = Draft {
                     influencer_id: current.influencer_id,
                     platform_account_id: body
                         .platform_account_id
@@ -567,9 +547,31 @@ pub async fn update_session(
                     ai_label: body.ai_label.unwrap_or(current.ai_label),
                     product_ids: lineup.iter().map(|l| l.product_id).collect(),
                 };
-                let violations =
-                    plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft)
-                        .await?;
+                let loaded = plan::Facts::load_one(
+                    conn,
+                    caller.agency_id,
+                    &time_zone,
+                    valid_days,
+                    &proposed,
+                )
+                .await?;
+                if let Some(account) = body.platform_account_id
+                    && !loaded.owns_account(current.influencer_id, account)
+                {
+                    errors.push(FieldError::new(
+                        "platform_account_id",
+                        "not_found",
+                        "not an account of this host",
+                    ));
+                }
+                facts = Some(loaded);
+                draft = Some(proposed);
+            }
+            if !errors.is_empty() {
+                return Err(AppError::validation(errors));
+            }
+            if let (Some(facts), Some(draft)) = (&facts, &draft) {
+                let violations = facts.judge_one(draft)?;
                 if blocks_scheduling(&violations) {
                     return Err(compliance_refusal(
                         "The new plan breaks scheduling rules.",
@@ -616,10 +618,18 @@ pub async fn update_session(
             caller
                 .record(conn, "live_session.update", "live_session", id, audit)
                 .await?;
-            Ok(updated)
+            Ok((updated, facts))
         })
         .await?;
-    let view = view(&mut conn, &state, caller.agency_id, updated).await?;
+    let view = answer_with(
+        &mut conn,
+        caller.agency_id,
+        &time_zone,
+        valid_days,
+        updated,
+        facts,
+    )
+    .await?;
     Ok(respond(StatusCode::OK, &view))
 }
 
@@ -645,9 +655,9 @@ pub async fn put_lineup(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
-    let updated = conn
+    let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
             if current.state != SessionState::Scheduled {
@@ -667,8 +677,10 @@ pub async fn put_lineup(
                 ai_label: current.ai_label,
                 product_ids: lineup.iter().map(|(id, _)| *id).collect(),
             };
-            let violations =
-                plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft).await?;
+            let facts =
+                plan::Facts::load_one(conn, caller.agency_id, &time_zone, valid_days, &draft)
+                    .await?;
+            let violations = facts.judge_one(&draft)?;
             if blocks_scheduling(&violations) {
                 return Err(compliance_refusal(
                     "The lineup breaks scheduling rules.",
@@ -693,9 +705,17 @@ pub async fn put_lineup(
             caller
                 .record(conn, "live_session.lineup", "live_session", id, audit)
                 .await?;
-            Ok(updated)
+            Ok((updated, facts))
         })
         .await?;
-    let view = view(&mut conn, &state, caller.agency_id, updated).await?;
+    let view = answer_with(
+        &mut conn,
+        caller.agency_id,
+        &time_zone,
+        valid_days,
+        updated,
+        Some(facts),
+    )
+    .await?;
     Ok(respond(StatusCode::OK, &view))
 }

@@ -8,7 +8,9 @@ use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
 
 use super::dto::{CancelRequest, ReviewRequest, SessionView};
-use super::handlers::{compliance_refusal, invalid_transition, respond, rule_context, view};
+use super::handlers::{
+    answer_with, compliance_refusal, invalid_transition, respond, rule_context, view,
+};
 use super::model::{self as sessions, ReviewRow, SessionChanges};
 use super::plan::{self, Draft};
 use crate::audit::model::Changes;
@@ -38,9 +40,9 @@ pub async fn start_session(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
-    let updated = conn
+    let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
             if current.state != SessionState::Scheduled {
@@ -56,8 +58,17 @@ pub async fn start_session(
                 ai_label: current.ai_label,
                 product_ids: lineup.iter().map(|l| l.product_id).collect(),
             };
-            let violations =
-                plan::evaluate_one(conn, caller.agency_id, &time_zone, valid_days, draft).await?;
+            // Read for today's plan and the stored one at once: the answer reads no fact again.
+            let stored = plan::draft_of(&current, &lineup);
+            let facts = plan::Facts::load(
+                conn,
+                caller.agency_id,
+                &time_zone,
+                valid_days,
+                &[draft.clone(), stored],
+            )
+            .await?;
+            let violations = facts.judge_one(&draft)?;
             if !ready_to_start(&violations) {
                 return Err(compliance_refusal(
                     "The session cannot go live while violations remain.",
@@ -79,10 +90,18 @@ pub async fn start_session(
                     Changes::new().change("state", current.state, updated.state),
                 )
                 .await?;
-            Ok(updated)
+            Ok((updated, facts))
         })
         .await?;
-    let view = view(&mut conn, &state, caller.agency_id, updated).await?;
+    let view = answer_with(
+        &mut conn,
+        caller.agency_id,
+        &time_zone,
+        valid_days,
+        updated,
+        Some(facts),
+    )
+    .await?;
     Ok(respond(StatusCode::OK, &view))
 }
 
@@ -96,7 +115,7 @@ async fn transition(
     action: &str,
 ) -> Result<SessionView, AppError> {
     caller.require(Capability::WriteData)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
@@ -241,7 +260,7 @@ pub async fn review_session(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let session = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;

@@ -106,12 +106,15 @@ pub async fn list(
         query = query.filter(live_sessions::platform_account_id.eq_any(accounts));
     }
     if let Some((start, id)) = after {
+        // One row comparison, a range of `live_sessions_calendar_idx` (see `sales::list`).
         query = query.filter(
-            live_sessions::scheduled_start
-                .gt(start)
-                .or(live_sessions::scheduled_start
-                    .eq(start)
-                    .and(live_sessions::id.gt(id))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "(live_sessions.scheduled_start, live_sessions.id) > (",
+            )
+            .bind::<diesel::sql_types::Timestamptz, _>(start)
+            .sql(", ")
+            .bind::<diesel::sql_types::Uuid, _>(id)
+            .sql(")"),
         );
     }
     query.load(conn).await

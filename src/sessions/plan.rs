@@ -9,9 +9,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::dto::{Incident, LineupItemView, ReviewView, SessionCompliance, SessionView, Venue};
-use super::model::{self as sessions, LiveSession};
+use super::model::{self as sessions, LineupRow, LiveSession, ReviewRow};
 use crate::compliance::rules::{
-    LineupFacts, SessionPlan, Violation, evaluate_session, ready_to_start,
+    HostSnapshot, LineupFacts, SessionPlan, Violation, evaluate_session, ready_to_start,
 };
 use crate::compliance::snapshot::{self, Hosts};
 use crate::domain::enums::{AccountStatus, Platform};
@@ -39,6 +39,207 @@ pub fn local_date(at: DateTime<Utc>, time_zone: &str) -> NaiveDate {
     }
 }
 
+/// What the rules read about some drafts: their hosts' snapshots and accounts, their products
+/// and the hosts' passing tests over the days the drafts fall on. Loaded once per answer, in a
+/// few queries for any number of drafts, and then read by both the rules and the answer.
+pub struct Facts {
+    time_zone: String,
+    valid_days: u32,
+    hosts: HashSet<Uuid>,
+    snapshots: HashMap<Uuid, HostSnapshot>,
+    /// Every account of the hosts: id → (host, platform, status).
+    accounts: HashMap<Uuid, (Uuid, Platform, AccountStatus)>,
+    /// The products asked for; those not found are absent from `catalogue`.
+    asked: HashSet<Uuid>,
+    catalogue: HashMap<Uuid, Product>,
+    tests: Vec<(Uuid, Uuid, NaiveDate)>,
+    /// The agency-local days the tests were read for (none without products).
+    days: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl Facts {
+    /// Reads the facts about `drafts`.
+    pub async fn load(
+        conn: &mut AsyncPgConnection,
+        agency_id: Uuid,
+        time_zone: &str,
+        valid_days: u32,
+        drafts: &[Draft],
+    ) -> Result<Facts, AppError> {
+        let hosts: Vec<Uuid> =
+            crate::sales::lookup::distinct(drafts.iter().map(|d| d.influencer_id));
+        let product_ids: Vec<Uuid> = crate::sales::lookup::distinct(
+            drafts.iter().flat_map(|d| d.product_ids.iter().copied()),
+        );
+        let snapshots: HashMap<Uuid, HostSnapshot> =
+            snapshot::load(conn, agency_id, Hosts::Only(&hosts))
+                .await?
+                .into_iter()
+                .map(|(row, snapshot)| (row.id, snapshot))
+                .collect();
+        let accounts = platform_accounts::table
+            .filter(platform_accounts::agency_id.eq(agency_id))
+            .filter(platform_accounts::influencer_id.eq_any(&hosts))
+            .select((
+                platform_accounts::id,
+                platform_accounts::influencer_id,
+                platform_accounts::platform,
+                platform_accounts::status,
+            ))
+            .load::<(Uuid, Uuid, Platform, AccountStatus)>(conn)
+            .await?
+            .into_iter()
+            .map(|(id, host, platform, status)| (id, (host, platform, status)))
+            .collect();
+        let catalogue: HashMap<Uuid, Product> = if product_ids.is_empty() {
+            HashMap::new()
+        } else {
+            products::find_many(conn, agency_id, &product_ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect()
+        };
+        let dates: Vec<NaiveDate> = drafts
+            .iter()
+            .map(|d| local_date(d.scheduled_start, time_zone))
+            .collect();
+        let window = Duration::days(i64::from(valid_days));
+        let days = match (dates.iter().min(), dates.iter().max()) {
+            (Some(first), Some(last)) if !product_ids.is_empty() => Some((*first, *last)),
+            _ => None,
+        };
+        let tests = match days {
+            Some((first, last)) => {
+                products::passing_tests(conn, agency_id, &hosts, &product_ids, first - window, last)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        Ok(Facts {
+            time_zone: time_zone.to_owned(),
+            valid_days,
+            hosts: hosts.into_iter().collect(),
+            snapshots,
+            accounts,
+            asked: product_ids.into_iter().collect(),
+            catalogue,
+            tests,
+            days,
+        })
+    }
+
+    /// Reads the facts about one draft.
+    pub async fn load_one(
+        conn: &mut AsyncPgConnection,
+        agency_id: Uuid,
+        time_zone: &str,
+        valid_days: u32,
+        draft: &Draft,
+    ) -> Result<Facts, AppError> {
+        Self::load(
+            conn,
+            agency_id,
+            time_zone,
+            valid_days,
+            std::slice::from_ref(draft),
+        )
+        .await
+    }
+
+    /// Whether these facts hold all that judging `draft` reads.
+    pub fn covers(&self, draft: &Draft) -> bool {
+        let date = local_date(draft.scheduled_start, &self.time_zone);
+        self.hosts.contains(&draft.influencer_id)
+            && draft.product_ids.iter().all(|id| self.asked.contains(id))
+            && (draft.product_ids.is_empty()
+                || self
+                    .days
+                    .is_some_and(|(first, last)| first <= date && date <= last))
+    }
+
+    /// Whether `account` is an account of `host`.
+    pub fn owns_account(&self, host: Uuid, account: Uuid) -> bool {
+        self.accounts
+            .get(&account)
+            .is_some_and(|(owner, _, _)| *owner == host)
+    }
+
+    /// The violations of one draft these facts cover. An evaluation that yields no verdict is
+    /// an error, never a pass: a compliance gate fails closed.
+    pub fn judge_one(&self, draft: &Draft) -> Result<Vec<Violation>, AppError> {
+        let mut verdicts = self.judge(std::slice::from_ref(draft))?;
+        match (verdicts.pop(), verdicts.is_empty()) {
+            (Some(violations), true) => Ok(violations),
+            _ => Err(AppError::Internal(anyhow::anyhow!(
+                "the compliance evaluation of a session gave no single verdict"
+            ))),
+        }
+    }
+
+    /// The violations of each draft, in order; a draft the facts do not cover is an error.
+    pub fn judge(&self, drafts: &[Draft]) -> Result<Vec<Vec<Violation>>, AppError> {
+        let window = Duration::days(i64::from(self.valid_days));
+        let mut results = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            if !self.covers(draft) {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "a session was judged on facts read for others"
+                )));
+            }
+            let date = local_date(draft.scheduled_start, &self.time_zone);
+            let Some(host) = self.snapshots.get(&draft.influencer_id) else {
+                return Err(AppError::NotFound);
+            };
+            // Fail closed: an account or a product that is not found is a violation, not
+            // skipped.
+            let platform = self
+                .accounts
+                .get(&draft.platform_account_id)
+                .map(|(_, platform, _)| *platform);
+            let unknown_products = draft
+                .product_ids
+                .iter()
+                .filter(|id| !self.catalogue.contains_key(id))
+                .map(Uuid::to_string)
+                .collect();
+            let lineup = draft
+                .product_ids
+                .iter()
+                .filter_map(|id| self.catalogue.get(id))
+                .map(|product| LineupFacts {
+                    sku: product.sku.clone(),
+                    recalled: product.recalled_at.is_some(),
+                    regulated_field: product.regulated_field,
+                    tested_by_host: self.tests.iter().any(|(host_id, product_id, tested_on)| {
+                        *host_id == draft.influencer_id
+                            && *product_id == product.id
+                            && *tested_on <= date
+                            && *tested_on >= date - window
+                    }),
+                })
+                .collect();
+            let plan = SessionPlan {
+                date,
+                platform,
+                has_active_account: platform.is_some_and(|platform| {
+                    self.accounts.values().any(|(owner, p, status)| {
+                        *owner == draft.influencer_id
+                            && *p == platform
+                            && *status == AccountStatus::Active
+                    })
+                }),
+                language: draft.language.clone(),
+                ai_label: draft.ai_label,
+                lineup,
+                unknown_products,
+            };
+            results.push(evaluate_session(host, &plan));
+        }
+        Ok(results)
+    }
+}
+
 /// The violations of each draft, in order.
 pub async fn evaluate(
     conn: &mut AsyncPgConnection,
@@ -47,122 +248,24 @@ pub async fn evaluate(
     valid_days: u32,
     drafts: &[Draft],
 ) -> Result<Vec<Vec<Violation>>, AppError> {
-    let mut hosts: Vec<Uuid> = drafts.iter().map(|d| d.influencer_id).collect();
-    hosts.sort();
-    hosts.dedup();
-    let mut product_ids: Vec<Uuid> = drafts
-        .iter()
-        .flat_map(|d| d.product_ids.iter().copied())
-        .collect();
-    product_ids.sort();
-    product_ids.dedup();
-
-    let snapshots: HashMap<Uuid, _> = snapshot::load(conn, agency_id, Hosts::Only(&hosts))
+    Facts::load(conn, agency_id, time_zone, valid_days, drafts)
         .await?
-        .into_iter()
-        .map(|(row, snapshot)| (row.id, snapshot))
-        .collect();
-    let accounts: Vec<(Uuid, Uuid, Platform, AccountStatus)> = platform_accounts::table
-        .filter(platform_accounts::agency_id.eq(agency_id))
-        .filter(platform_accounts::influencer_id.eq_any(&hosts))
-        .select((
-            platform_accounts::id,
-            platform_accounts::influencer_id,
-            platform_accounts::platform,
-            platform_accounts::status,
-        ))
-        .load(conn)
-        .await?;
-    let platform_of: HashMap<Uuid, Platform> = accounts.iter().map(|a| (a.0, a.2)).collect();
-    let active: HashSet<(Uuid, Platform)> = accounts
-        .iter()
-        .filter(|a| a.3 == AccountStatus::Active)
-        .map(|a| (a.1, a.2))
-        .collect();
-    let catalogue: HashMap<Uuid, Product> = products::find_many(conn, agency_id, &product_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let dates: Vec<NaiveDate> = drafts
-        .iter()
-        .map(|d| local_date(d.scheduled_start, time_zone))
-        .collect();
-    let window = Duration::days(i64::from(valid_days));
-    let tests = match (dates.iter().min(), dates.iter().max()) {
-        (Some(first), Some(last)) if !product_ids.is_empty() => {
-            products::passing_tests(
-                conn,
-                agency_id,
-                &hosts,
-                &product_ids,
-                *first - window,
-                *last,
-            )
-            .await?
-        }
-        _ => Vec::new(),
-    };
-
-    let mut results = Vec::with_capacity(drafts.len());
-    for (draft, date) in drafts.iter().zip(dates) {
-        let Some(host) = snapshots.get(&draft.influencer_id) else {
-            return Err(AppError::NotFound);
-        };
-        // Fail closed: an account or a product that is not found is a violation, not skipped.
-        let platform = platform_of.get(&draft.platform_account_id).copied();
-        let unknown_products = draft
-            .product_ids
-            .iter()
-            .filter(|id| !catalogue.contains_key(id))
-            .map(Uuid::to_string)
-            .collect();
-        let lineup = draft
-            .product_ids
-            .iter()
-            .filter_map(|id| catalogue.get(id))
-            .map(|product| LineupFacts {
-                sku: product.sku.clone(),
-                recalled: product.recalled_at.is_some(),
-                regulated_field: product.regulated_field,
-                tested_by_host: tests.iter().any(|(host_id, product_id, tested_on)| {
-                    *host_id == draft.influencer_id
-                        && *product_id == product.id
-                        && *tested_on <= date
-                        && *tested_on >= date - window
-                }),
-            })
-            .collect();
-        let plan = SessionPlan {
-            date,
-            platform,
-            has_active_account: platform
-                .is_some_and(|platform| active.contains(&(draft.influencer_id, platform))),
-            language: draft.language.clone(),
-            ai_label: draft.ai_label,
-            lineup,
-            unknown_products,
-        };
-        results.push(evaluate_session(host, &plan));
-    }
-    Ok(results)
+        .judge(drafts)
 }
 
-/// The violations of one draft. An evaluation that yields no verdict is an error, never a
-/// pass: a compliance gate fails closed.
-pub async fn evaluate_one(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    time_zone: &str,
-    valid_days: u32,
-    draft: Draft,
-) -> Result<Vec<Violation>, AppError> {
-    let mut verdicts = evaluate(conn, agency_id, time_zone, valid_days, &[draft]).await?;
-    match (verdicts.pop(), verdicts.is_empty()) {
-        (Some(violations), true) => Ok(violations),
-        _ => Err(AppError::Internal(anyhow::anyhow!(
-            "the compliance evaluation of a session gave no single verdict"
-        ))),
+/// The draft a stored session is, with its lineup.
+pub fn draft_of(session: &LiveSession, lineup: &[LineupRow]) -> Draft {
+    Draft {
+        influencer_id: session.influencer_id,
+        platform_account_id: session.platform_account_id,
+        scheduled_start: session.scheduled_start,
+        language: session.language.clone(),
+        ai_label: session.ai_label,
+        product_ids: lineup
+            .iter()
+            .filter(|l| l.session_id == session.id)
+            .map(|l| l.product_id)
+            .collect(),
     }
 }
 
@@ -174,44 +277,45 @@ pub async fn views(
     valid_days: u32,
     rows: Vec<LiveSession>,
 ) -> Result<Vec<SessionView>, AppError> {
+    views_with(conn, agency_id, time_zone, valid_days, rows, None).await
+}
+
+/// As [`views`], judging on `known` facts (read earlier in the same request) when they cover
+/// every session, so that an answer reads each fact once.
+pub async fn views_with(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    time_zone: &str,
+    valid_days: u32,
+    rows: Vec<LiveSession>,
+    known: Option<Facts>,
+) -> Result<Vec<SessionView>, AppError> {
     let ids: Vec<Uuid> = rows.iter().map(|s| s.id).collect();
     let lineup_rows = sessions::lineups(conn, agency_id, &ids).await?;
-    let product_ids: Vec<Uuid> = lineup_rows.iter().map(|l| l.product_id).collect();
-    let catalogue: HashMap<Uuid, Product> = products::find_many(conn, agency_id, &product_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let mut reviews: HashMap<Uuid, _> = sessions::reviews(conn, agency_id, &ids)
-        .await?
-        .into_iter()
-        .map(|r| (r.session_id, r))
-        .collect();
-    let account_ids: Vec<Uuid> = rows.iter().map(|s| s.platform_account_id).collect();
-    let platforms: HashMap<Uuid, Platform> = platform_accounts::table
-        .filter(platform_accounts::agency_id.eq(agency_id))
-        .filter(platform_accounts::id.eq_any(&account_ids))
-        .select((platform_accounts::id, platform_accounts::platform))
-        .load::<(Uuid, Platform)>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let drafts: Vec<Draft> = rows
-        .iter()
-        .map(|s| Draft {
-            influencer_id: s.influencer_id,
-            platform_account_id: s.platform_account_id,
-            scheduled_start: s.scheduled_start,
-            language: s.language.clone(),
-            ai_label: s.ai_label,
-            product_ids: lineup_rows
-                .iter()
-                .filter(|l| l.session_id == s.id)
-                .map(|l| l.product_id)
-                .collect(),
-        })
-        .collect();
-    let verdicts = evaluate(conn, agency_id, time_zone, valid_days, &drafts).await?;
+    let reviews = sessions::reviews(conn, agency_id, &ids).await?;
+    let drafts: Vec<Draft> = rows.iter().map(|s| draft_of(s, &lineup_rows)).collect();
+    let facts = match known {
+        Some(facts) if facts.time_zone == time_zone && drafts.iter().all(|d| facts.covers(d)) => {
+            facts
+        }
+        _ => Facts::load(conn, agency_id, time_zone, valid_days, &drafts).await?,
+    };
+    assemble(rows, &lineup_rows, reviews, &facts)
+}
+
+/// The answers for sessions whose lineups and reviews are at hand, judged on `facts`.
+pub fn assemble(
+    rows: Vec<LiveSession>,
+    lineup_rows: &[LineupRow],
+    reviews: Vec<ReviewRow>,
+    facts: &Facts,
+) -> Result<Vec<SessionView>, AppError> {
+    let drafts: Vec<Draft> = rows.iter().map(|s| draft_of(s, lineup_rows)).collect();
+    let verdicts = facts.judge(&drafts)?;
+    let catalogue = &facts.catalogue;
+    let time_zone = facts.time_zone.as_str();
+    let mut reviews: HashMap<Uuid, ReviewRow> =
+        reviews.into_iter().map(|r| (r.session_id, r)).collect();
     rows.into_iter()
         .zip(verdicts)
         .map(|(s, violations)| -> Result<SessionView, AppError> {
@@ -264,10 +368,10 @@ pub async fn views(
                 id: s.id,
                 influencer_id: s.influencer_id,
                 platform_account_id: s.platform_account_id,
-                platform: platforms
+                platform: facts
+                    .accounts
                     .get(&s.platform_account_id)
-                    .copied()
-                    .unwrap_or(Platform::Other),
+                    .map_or(Platform::Other, |(_, platform, _)| *platform),
                 title: s.title,
                 scheduled_start: s.scheduled_start,
                 scheduled_end: s.scheduled_end,

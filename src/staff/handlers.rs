@@ -89,7 +89,7 @@ pub async fn list_users(
         role: query.role,
         active: query.active,
     };
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let rows = users::list(
         &mut conn,
         caller.agency_id,
@@ -137,7 +137,7 @@ pub async fn create_user(
         return Err(AppError::validation(errors));
     };
     let password_hash = state.auth.passwords.hash(body.password).await?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let user = conn
         .transaction(async |conn| {
             let user = users::insert(
@@ -185,7 +185,7 @@ pub async fn get_user(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let user = users::find(&mut conn, caller.agency_id, id.into_inner()).await?;
     Ok(user_response(actix_web::http::StatusCode::OK, user))
 }
@@ -222,7 +222,7 @@ pub async fn update_user(
     let id = id.into_inner();
     let body = body.into_inner();
     let is_self = id == caller.user_id;
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let target = users::find(&mut conn, caller.agency_id, id).await?;
     if_match.check(target.version)?;
 
@@ -360,7 +360,7 @@ pub async fn deactivate_user(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let mut conn = state.conn().await?;
+    let mut conn = caller.conn(&state).await?;
     let target = users::find(&mut conn, caller.agency_id, id).await?;
     require_manage(&caller, target.role)?;
     if !target.active {

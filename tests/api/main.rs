@@ -23,6 +23,7 @@ mod products;
 mod records;
 mod reports;
 mod roster;
+mod round_trips;
 mod sales;
 mod scaling;
 mod sessions;

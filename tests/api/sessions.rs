@@ -94,7 +94,7 @@ fn at(hours_from_now: i64) -> String {
     (base + Duration::hours(hours_from_now)).to_rfc3339()
 }
 
-fn session_body(host: Uuid, account: Uuid, start: i64, end: i64, lineup: &[Uuid]) -> Value {
+pub fn session_body(host: Uuid, account: Uuid, start: i64, end: i64, lineup: &[Uuid]) -> Value {
     json!({
         "influencer_id": host,
         "platform_account_id": account,

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod proxy;
+pub mod wire;
 
 use std::net::TcpListener;
 use std::time::Duration;
