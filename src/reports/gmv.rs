@@ -276,6 +276,11 @@ pub async fn run(
             Grouping::Influencer => "s.influencer_id::text".to_owned(),
             Grouping::Product => "s.product_id::text".to_owned(),
             Grouping::Session => "s.live_session_id::text".to_owned(),
+            // The daily rollups hold local dates already: converting them as instants would
+            // move every day of a zone west of UTC to the day before.
+            Grouping::Day if daily => format!("to_char({time}, 'YYYY-MM-DD')"),
+            Grouping::Week if daily => format!("to_char(date_trunc('week', {time}), 'YYYY-MM-DD')"),
+            Grouping::Month if daily => format!("to_char({time}, 'YYYY-MM')"),
             Grouping::Day => format!("to_char(({time} AT TIME ZONE $4)::date, 'YYYY-MM-DD')"),
             Grouping::Week => {
                 format!("to_char(date_trunc('week', {time} AT TIME ZONE $4), 'YYYY-MM-DD')")

@@ -794,3 +794,71 @@ pub async fn rollup_mismatches(
     }
     mismatches
 }
+
+/// An agency west of UTC reads its own days, weeks and months from the daily rollups: the
+/// rollups hold its local dates, which must not be shifted again as if they were instants.
+#[actix_web::test]
+async fn an_agency_west_of_utc_gets_its_own_days_from_the_daily_rollups() {
+    let app = TestApp::spawn().await;
+    let email = format!("owner-{}@west.example.com", uuid::Uuid::now_v7().simple());
+    let signup = app
+        .send_json(
+            Method::POST,
+            "/v1/auth/signup",
+            &json!({ "agency_name": "West Co", "email": email, "password": crate::helpers::PASSWORD, "time_zone": "America/New_York" }),
+        )
+        .await;
+    assert_eq!(signup.status, 201, "{}", signup.text());
+    let owner = app.session_for(&email).await;
+    let host = crate::roster::create_influencer(&app, &owner, "human", "West Host").await;
+    let product = crate::products::create_product(&app, &owner, "WEST-1", None).await;
+    for (order, at, price) in [
+        ("W1", "2026-11-02T04:30:00Z", "4.00"), // 23:30 EST, Sunday Nov 1
+        ("W2", "2026-11-02T05:00:00Z", "8.00"), // 00:00 EST, Monday Nov 2
+        ("W3", "2026-11-01T03:00:00Z", "16.00"), // 23:00 EDT, Saturday Oct 31
+    ] {
+        let posted = app
+            .call(
+                Method::POST,
+                "/v1/sales",
+                Some(&owner),
+                Some(json!({
+                    "platform": "tiktok", "external_order_id": order, "sold_at": at,
+                    "influencer_id": host, "product_id": product, "quantity": 1,
+                    "unit_price": price, "currency": "USD"
+                })),
+            )
+            .await;
+        assert_eq!(posted.status, 201, "{}", posted.text());
+    }
+    let days = get(
+        &app,
+        &owner,
+        "/v1/reports/gmv?from=2026-10-31&to=2026-11-03&group_by=day",
+    )
+    .await;
+    assert_eq!(
+        compact(&days["rows"], &["day", "net"]),
+        vec!["2026-10-31 16.00", "2026-11-01 4.00", "2026-11-02 8.00"]
+    );
+    let weeks = get(
+        &app,
+        &owner,
+        "/v1/reports/gmv?from=2026-10-31&to=2026-11-03&group_by=platform,week",
+    )
+    .await;
+    assert_eq!(
+        compact(&weeks["rows"], &["week", "net"]),
+        vec!["2026-10-26 20.00", "2026-11-02 8.00"]
+    );
+    let months = get(
+        &app,
+        &owner,
+        "/v1/reports/gmv?from=2026-10-31&to=2026-11-03&group_by=month",
+    )
+    .await;
+    assert_eq!(
+        compact(&months["rows"], &["month", "net"]),
+        vec!["2026-10 16.00", "2026-11 12.00"]
+    );
+}
