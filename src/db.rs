@@ -221,3 +221,40 @@ mod tests {
         assert_eq!(quote_literal("o'neil"), "'o''neil'");
     }
 }
+
+/// A statement kept prepared on its connection, like diesel keeps its plain `SELECT`s, for the
+/// statements diesel would prepare anew each time: raw SQL (`sql_query`), SQL fragments, every
+/// `UPDATE`, and inserts with a column left to its default. Unprepared, each costs a second
+/// round trip to PostgreSQL (parse and describe, then bind and run) and a fresh plan.
+///
+/// Safe because the cache entry is keyed by the statement's SQL text (and bind types), never
+/// by its Rust type: two statements that differ in their text are two entries. Only for
+/// statements whose text comes from a bounded set (constants, a few shapes), so that the cache
+/// stays small.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepPrepared<Q>(pub Q);
+
+impl<Q> diesel::query_builder::QueryId for KeepPrepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for KeepPrepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q> diesel::query_builder::QueryFragment<diesel::pg::Pg> for KeepPrepared<Q>
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &diesel::pg::Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}

@@ -212,17 +212,20 @@ impl Claim {
         let Some(key) = &self.key else {
             return Ok(());
         };
-        diesel::update(idempotency_keys::table.find((caller.agency_id, caller.user_id, key)))
-            .set((
-                idempotency_keys::status_code
-                    .eq(Some(i16::try_from(answer.status.as_u16()).unwrap_or(200))),
-                idempotency_keys::response_body.eq(Some(&answer.body)),
-                idempotency_keys::location.eq(answer.location.as_ref()),
-                idempotency_keys::completed_at.eq(Some(Utc::now())),
-            ))
-            .execute(conn)
-            .await
-            .map(|_| ())
+        // Kept prepared: diesel prepares every UPDATE anew otherwise.
+        crate::db::KeepPrepared(
+            diesel::update(idempotency_keys::table.find((caller.agency_id, caller.user_id, key)))
+                .set((
+                    idempotency_keys::status_code
+                        .eq(Some(i16::try_from(answer.status.as_u16()).unwrap_or(200))),
+                    idempotency_keys::response_body.eq(Some(&answer.body)),
+                    idempotency_keys::location.eq(answer.location.as_ref()),
+                    idempotency_keys::completed_at.eq(Some(Utc::now())),
+                )),
+        )
+        .execute(conn)
+        .await
+        .map(|_| ())
     }
 
     /// Frees the key after a failed request, so the client may retry with it.

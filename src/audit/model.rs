@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::db::KeepPrepared;
 use crate::schema::audit_events;
 
 /// Who did it and within which request: the part of an audit event a handler knows up front.
@@ -41,8 +42,9 @@ impl AuditContext {
         entity_id: Option<Uuid>,
         changes: Changes,
     ) -> QueryResult<()> {
-        diesel::insert_into(audit_events::table)
-            .values(NewAuditEvent {
+        // Kept prepared: its optional columns would make diesel prepare it anew each time.
+        KeepPrepared(
+            diesel::insert_into(audit_events::table).values(NewAuditEvent {
                 agency_id: self.agency_id,
                 id: Uuid::now_v7(),
                 actor_id: self.actor_id,
@@ -51,9 +53,10 @@ impl AuditContext {
                 entity_id,
                 request_id: self.request_id.as_deref(),
                 changes: Value::Object(changes.0),
-            })
-            .execute(conn)
-            .await?;
+            }),
+        )
+        .execute(conn)
+        .await?;
         Ok(())
     }
 }

@@ -351,18 +351,21 @@ pub async fn run(
         group_clause.join(", "),
         order_clause.join(", ")
     ));
-    let rows = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(agency_id)
-        .bind::<diesel::sql_types::Timestamptz, _>(start)
-        .bind::<diesel::sql_types::Timestamptz, _>(end)
-        .bind::<Text, _>(query.tz.name())
-        .bind::<Nullable<Text>, _>(query.platform.map(|p| p.as_str()))
-        .bind::<Nullable<SqlUuid>, _>(query.influencer_id)
-        .bind::<diesel::sql_types::Date, _>(query.from)
-        .bind::<diesel::sql_types::Date, _>(query.to)
-        .bind::<Nullable<Text>, _>(query.currency.as_deref())
-        .load::<GmvRow>(conn)
-        .await?;
+    // Kept prepared: one text per grouping and filter shape, a bounded set.
+    let rows = crate::db::KeepPrepared(
+        diesel::sql_query(sql)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<diesel::sql_types::Timestamptz, _>(start)
+            .bind::<diesel::sql_types::Timestamptz, _>(end)
+            .bind::<Text, _>(query.tz.name())
+            .bind::<Nullable<Text>, _>(query.platform.map(|p| p.as_str()))
+            .bind::<Nullable<SqlUuid>, _>(query.influencer_id)
+            .bind::<diesel::sql_types::Date, _>(query.from)
+            .bind::<diesel::sql_types::Date, _>(query.to)
+            .bind::<Nullable<Text>, _>(query.currency.as_deref()),
+    )
+    .load::<GmvRow>(conn)
+    .await?;
     Ok((rows, source))
 }
 

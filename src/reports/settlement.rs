@@ -134,15 +134,17 @@ pub async fn run(
          GROUP BY p.influencer_id, i.stage_name, p.currency \
          ORDER BY p.influencer_id, p.currency"
     );
-    let rows: Vec<HostFigures> = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(agency_id)
-        .bind::<Timestamptz, _>(start)
-        .bind::<Timestamptz, _>(end)
-        .bind::<Text, _>(tz.name())
-        .bind::<Date, _>(first)
-        .bind::<Date, _>(next_month(first))
-        .load(conn)
-        .await?;
+    let rows: Vec<HostFigures> = crate::db::KeepPrepared(
+        diesel::sql_query(sql)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Timestamptz, _>(start)
+            .bind::<Timestamptz, _>(end)
+            .bind::<Text, _>(tz.name())
+            .bind::<Date, _>(first)
+            .bind::<Date, _>(next_month(first)),
+    )
+    .load(conn)
+    .await?;
     let hundred = Decimal::ONE_HUNDRED;
     Ok(rows
         .into_iter()

@@ -14,6 +14,7 @@ use super::lookup;
 use super::model::{self as sales, NewSale, Refund, Sale, SaleStatus};
 use super::validate::{HostRef, ProductRef, SaleInput};
 use crate::audit::model::{AuditContext, Changes};
+use crate::db::KeepPrepared;
 use crate::domain::enums::Platform;
 use crate::error::{AppError, FieldError};
 use crate::schema::sales as sales_table;
@@ -246,18 +247,20 @@ pub async fn insert_new(
 ) -> Result<Option<Sale>, AppError> {
     let agency_id = writer.audit.agency_id;
     let row = new_sale(agency_id, line, writer.import_batch_id);
-    let Some(sale) = diesel::insert_into(sales_table::table)
-        .values(&row)
-        .on_conflict((
-            sales_table::agency_id,
-            sales_table::platform,
-            sales_table::external_order_id,
-        ))
-        .do_nothing()
-        .returning(Sale::as_returning())
-        .get_result::<Sale>(conn)
-        .await
-        .optional()?
+    let Some(sale) = KeepPrepared(
+        diesel::insert_into(sales_table::table)
+            .values(&row)
+            .on_conflict((
+                sales_table::agency_id,
+                sales_table::platform,
+                sales_table::external_order_id,
+            ))
+            .do_nothing()
+            .returning(Sale::as_returning()),
+    )
+    .get_result::<Sale>(conn)
+    .await
+    .optional()?
     else {
         return Ok(None);
     };

@@ -23,6 +23,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::db::KeepPrepared;
 use crate::domain::enums::Platform;
 
 /// Hosts of the agency among `$2` (ids).
@@ -124,11 +125,13 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(agency_id)
-        .bind::<Array<SqlUuid>, _>(ids)
-        .load(conn)
-        .await
+    KeepPrepared(
+        diesel::sql_query(sql)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Array<SqlUuid>, _>(ids),
+    )
+    .load(conn)
+    .await
 }
 
 /// Which of `ids` are hosts of the agency.
@@ -151,12 +154,14 @@ pub async fn account_hosts(
     if users.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<AccountRow> = diesel::sql_query(ACCOUNTS_SQL)
-        .bind::<SqlUuid, _>(agency_id)
-        .bind::<Array<Text>, _>(platforms)
-        .bind::<Array<Text>, _>(users)
-        .load(conn)
-        .await?;
+    let rows: Vec<AccountRow> = KeepPrepared(
+        diesel::sql_query(ACCOUNTS_SQL)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Array<Text>, _>(platforms)
+            .bind::<Array<Text>, _>(users),
+    )
+    .load(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|row| ((row.platform, row.platform_user_id), row.influencer_id))
@@ -186,11 +191,13 @@ pub async fn products_by_sku(
     if skus.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<ProductRow> = diesel::sql_query(PRODUCTS_BY_SKU_SQL)
-        .bind::<SqlUuid, _>(agency_id)
-        .bind::<Array<Text>, _>(skus)
-        .load(conn)
-        .await?;
+    let rows: Vec<ProductRow> = KeepPrepared(
+        diesel::sql_query(PRODUCTS_BY_SKU_SQL)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Array<Text>, _>(skus),
+    )
+    .load(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|row| (row.sku, (row.id, row.commission_percent)))

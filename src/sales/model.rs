@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::db::KeepPrepared;
 use crate::domain::enums::Platform;
 use crate::schema::{import_batches, refunds, sales};
 use crate::text_enum;
@@ -136,12 +137,14 @@ pub async fn find_lines(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::sql_query(FIND_LINES_SQL)
-        .bind::<diesel::sql_types::Uuid, _>(agency_id)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(platforms)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids)
-        .load(conn)
-        .await
+    KeepPrepared(
+        diesel::sql_query(FIND_LINES_SQL)
+            .bind::<diesel::sql_types::Uuid, _>(agency_id)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(platforms)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids),
+    )
+    .load(conn)
+    .await
 }
 
 pub async fn refunds_of(
@@ -275,7 +278,8 @@ pub async fn list(
                 .sql(")"),
         );
     }
-    query.load(conn).await
+    // One text per combination of filters: kept prepared (the cursor is an SQL fragment).
+    KeepPrepared(query).load(conn).await
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

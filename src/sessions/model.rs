@@ -117,7 +117,8 @@ pub async fn list(
             .sql(")"),
         );
     }
-    query.load(conn).await
+    // One text per combination of filters: kept prepared (the cursor is an SQL fragment).
+    crate::db::KeepPrepared(query).load(conn).await
 }
 
 #[derive(Debug, Default, AsChangeset)]
