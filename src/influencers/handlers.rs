@@ -268,7 +268,7 @@ async fn change_status(
     reason: String,
     action: &str,
 ) -> Result<(Influencer, VerificationState), AppError> {
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn(state).await?;
     conn.transaction(async |conn| {
         let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
         if !from.contains(&current.status) {

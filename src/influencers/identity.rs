@@ -417,7 +417,7 @@ async fn review(
     reason: Option<String>,
 ) -> Result<Identity, AppError> {
     caller.require(Capability::Verify)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn(state).await?;
     load(&mut conn, caller, id).await?;
     conn.transaction(async |conn| {
         let current = find_for_update(conn, caller.agency_id, id).await?;

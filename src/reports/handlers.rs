@@ -163,7 +163,7 @@ async fn gmv_query(
     let group_by = gmv::parse_group_by(params.group_by.as_deref())
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn(state).await?;
     let (tz, agency_zone) = time_zone(
         &mut conn,
         caller.agency_id,

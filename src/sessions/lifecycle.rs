@@ -115,7 +115,7 @@ async fn transition(
     action: &str,
 ) -> Result<SessionView, AppError> {
     caller.require(Capability::WriteData)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn(state).await?;
     let updated = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;

@@ -22,15 +22,7 @@ fn line(shop: &Shop, order: &str, at: &str) -> Value {
 }
 
 async fn post_sale(shop: &Shop, order: &str, at: &str) -> Value {
-    let answer = shop
-        .app
-        .call(
-            Method::POST,
-            "/v1/sales",
-            Some(&shop.owner),
-            Some(line(shop, order, at)),
-        )
-        .await;
+    let answer = crate::sales::post(shop, &line(shop, order, at)).await;
     assert_eq!(answer.status, 201, "{}", answer.text());
     answer.json()
 }

@@ -65,7 +65,8 @@ pub fn line(order: &str, host: Uuid, product: Uuid) -> Value {
     })
 }
 
-async fn post(shop: &Shop, body: &Value) -> TestResponse {
+/// `POST /v1/sales` with `body`, as the owner.
+pub async fn post(shop: &Shop, body: &Value) -> TestResponse {
     shop.app
         .call(
             Method::POST,
