@@ -121,8 +121,15 @@ pub async fn find_for_update(
 /// [`super::lookup`]): the cost follows the batch, not the agency's ledger. `FOR UPDATE` inside
 /// the subquery also keeps the planner from flattening it; the keys come sorted, so concurrent
 /// writers lock shared lines in the same order.
+///
+/// The columns are named (never `*`), so that a statement kept prepared keeps its result type
+/// when a migration adds a column while the server runs.
 pub const FIND_LINES_SQL: &str = "\
-SELECT s.* FROM unnest($2::text[], $3::text[]) AS k(platform, external_order_id) \
+SELECT s.agency_id, s.id, s.platform, s.external_order_id, s.sold_at, s.influencer_id, \
+    s.live_session_id, s.product_id, s.quantity, s.unit_price, s.currency, s.gross, \
+    s.commission_percent, s.status, s.refunded_amount, s.import_batch_id, s.version, \
+    s.created_at, s.updated_at \
+FROM unnest($2::text[], $3::text[]) AS k(platform, external_order_id) \
 CROSS JOIN LATERAL (SELECT * FROM sales WHERE sales.agency_id = $1 \
     AND sales.platform = k.platform AND sales.external_order_id = k.external_order_id \
     FOR UPDATE) AS s";

@@ -5,6 +5,7 @@
 
 use actix_web::http::Method;
 use chrono::Utc;
+use diesel_async::AsyncConnection as _;
 use serde_json::json;
 
 use crate::helpers::wire::{Executed, WireRecorder};
@@ -262,4 +263,59 @@ async fn a_ledger_page_is_the_caller_check_and_the_page_on_one_connection() {
         "{}",
         listing(&executed)
     );
+}
+
+/// Statements kept prepared name their columns: a column added by a migration while the server
+/// runs changes no cached statement's result type ("cached plan must not change result type"),
+/// so imports, sales and pages go on answering on the same connections.
+#[actix_web::test]
+async fn statements_kept_prepared_survive_a_column_added_while_the_server_runs() {
+    let shop = crate::sales::shop("Prepared Co").await;
+    let file = |from: usize| {
+        let mut csv = String::from(
+            "platform,external_order_id,sold_at,influencer_id,product_id,quantity,unit_price\n",
+        );
+        for i in from..from + 3 {
+            csv.push_str(&format!(
+                "douyin,PREP-{i},2026-11-20T21:30:00+08:00,{},{},1,9.90\n",
+                shop.host, shop.product
+            ));
+        }
+        csv
+    };
+    let run = |round: usize| {
+        let shop = &shop;
+        async move {
+            let imported = shop.import("", "text/csv", file(round)).await;
+            assert_eq!(imported.status, 201, "round {round}: {}", imported.text());
+            let posted = crate::sales::post(
+                shop,
+                &crate::sales::line(&format!("ONE-{round}"), shop.host, shop.product),
+            )
+            .await;
+            assert_eq!(posted.status, 201, "round {round}: {}", posted.text());
+            let page = shop
+                .app
+                .call(Method::GET, "/v1/sales?limit=5", Some(&shop.owner), None)
+                .await;
+            assert_eq!(page.status, 200, "round {round}: {}", page.text());
+        }
+    };
+    // Every connection of the pool (4 in tests) prepares the statements.
+    for round in 0..8 {
+        run(round).await;
+    }
+    let mut conn =
+        diesel_async::AsyncPgConnection::establish(&shop.app.state.settings.database.url)
+            .await
+            .unwrap();
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("ALTER TABLE sales ADD COLUMN added_later integer"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    for round in 8..16 {
+        run(round).await;
+    }
 }
