@@ -67,7 +67,7 @@ pub async fn rule_context(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     agency_id: Uuid,
-) -> Result<(String, u32), AppError> {
+) -> Result<plan::RuleContext, AppError> {
     let agency = agencies::find(conn, agency_id).await?;
     Ok((
         agency.time_zone,
@@ -122,20 +122,27 @@ fn check_venue(venue: &Venue, errors: &mut Vec<FieldError>) -> Option<Venue> {
 
 /// Checks lineup items against the catalogue: known products, each once, prices in their
 /// currency. Answers the rows to store (session id filled in by the caller).
+/// A checked lineup: (product, planned price) in order, and the products it names as read.
+pub type CheckedLineup = (
+    Vec<(Uuid, Option<rust_decimal::Decimal>)>,
+    Vec<crate::products::model::Product>,
+);
+
+/// Checks a lineup's products (of the agency, each once) and prices (in the product's currency).
 pub async fn check_lineup(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     field: &str,
     items: &[LineupItemRequest],
     errors: &mut Vec<FieldError>,
-) -> Result<Vec<(Uuid, Option<rust_decimal::Decimal>)>, AppError> {
+) -> Result<CheckedLineup, AppError> {
     if items.len() > MAX_LINEUP {
         errors.push(FieldError::new(
             field,
             "too_many",
             format!("at most {MAX_LINEUP} products"),
         ));
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let ids: Vec<Uuid> = items.iter().map(|i| i.product_id).collect();
     let catalogue = products::find_many(conn, agency_id, &ids).await?;
@@ -169,7 +176,7 @@ pub async fn check_lineup(
         };
         rows.push((item.product_id, price));
     }
-    Ok(rows)
+    Ok((rows, catalogue))
 }
 
 pub fn lineup_rows(
@@ -208,12 +215,11 @@ pub async fn view(
 pub async fn answer_with(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
-    time_zone: &str,
-    valid_days: u32,
+    rules: &plan::RuleContext,
     row: LiveSession,
     facts: Option<plan::Facts>,
 ) -> Result<SessionView, AppError> {
-    plan::views_with(conn, agency_id, time_zone, valid_days, vec![row], facts)
+    plan::views_with(conn, agency_id, &rules.0, rules.1, vec![row], facts)
         .await?
         .pop()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a session view went missing")))
@@ -319,7 +325,7 @@ pub async fn create_session(
         .replay_url
         .as_deref()
         .and_then(|u| check_url("replay_url", u).map_err(|e| errors.push(e)).ok());
-    let lineup = check_lineup(
+    let (lineup, products) = check_lineup(
         &mut conn,
         caller.agency_id,
         "lineup",
@@ -330,7 +336,7 @@ pub async fn create_session(
     let host = crate::influencers::model::find(&mut conn, caller.agency_id, body.influencer_id)
         .await
         .optional()?;
-    let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let rules = rule_context(&mut conn, &state, caller.agency_id).await?;
     let ai_label = body.ai_label.unwrap_or(false);
     let draft = Draft {
         influencer_id: body.influencer_id,
@@ -340,8 +346,8 @@ pub async fn create_session(
         ai_label,
         product_ids: lineup.iter().map(|(id, _)| *id).collect(),
     };
-    // The host's accounts, its products and tests are read once: for the account check, the
-    // rules and the answer.
+    // The host's accounts, the lineup's products and the tests are read once: for the account
+    // check, the rules and the answer.
     let mut facts = None;
     if host.is_none() {
         errors.push(FieldError::new(
@@ -351,8 +357,7 @@ pub async fn create_session(
         ));
     } else {
         let loaded =
-            plan::Facts::load_one(&mut conn, caller.agency_id, &time_zone, valid_days, &draft)
-                .await?;
+            plan::Facts::load_one(&mut conn, caller.agency_id, &rules, &draft, products).await?;
         if !loaded.owns_account(body.influencer_id, body.platform_account_id) {
             errors.push(FieldError::new(
                 "platform_account_id",
@@ -490,7 +495,7 @@ pub async fn update_session(
     let id = id.into_inner();
     let body = body.into_inner();
     let mut conn = caller.conn(&state).await?;
-    let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let rules = rule_context(&mut conn, &state, caller.agency_id).await?;
     let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
@@ -547,14 +552,9 @@ pub async fn update_session(
                     ai_label: body.ai_label.unwrap_or(current.ai_label),
                     product_ids: lineup.iter().map(|l| l.product_id).collect(),
                 };
-                let loaded = plan::Facts::load_one(
-                    conn,
-                    caller.agency_id,
-                    &time_zone,
-                    valid_days,
-                    &proposed,
-                )
-                .await?;
+                let loaded =
+                    plan::Facts::load_one(conn, caller.agency_id, &rules, &proposed, Vec::new())
+                        .await?;
                 if let Some(account) = body.platform_account_id
                     && !loaded.owns_account(current.influencer_id, account)
                 {
@@ -621,15 +621,7 @@ pub async fn update_session(
             Ok((updated, facts))
         })
         .await?;
-    let view = answer_with(
-        &mut conn,
-        caller.agency_id,
-        &time_zone,
-        valid_days,
-        updated,
-        facts,
-    )
-    .await?;
+    let view = answer_with(&mut conn, caller.agency_id, &rules, updated, facts).await?;
     Ok(respond(StatusCode::OK, &view))
 }
 
@@ -656,7 +648,7 @@ pub async fn put_lineup(
     let id = id.into_inner();
     let body = body.into_inner();
     let mut conn = caller.conn(&state).await?;
-    let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let rules = rule_context(&mut conn, &state, caller.agency_id).await?;
     let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
@@ -664,7 +656,7 @@ pub async fn put_lineup(
                 return Err(invalid_transition(current.state, "change its lineup"));
             }
             let mut errors = Vec::new();
-            let lineup =
+            let (lineup, products) =
                 check_lineup(conn, caller.agency_id, "items", &body.items, &mut errors).await?;
             if !errors.is_empty() {
                 return Err(AppError::validation(errors));
@@ -678,8 +670,7 @@ pub async fn put_lineup(
                 product_ids: lineup.iter().map(|(id, _)| *id).collect(),
             };
             let facts =
-                plan::Facts::load_one(conn, caller.agency_id, &time_zone, valid_days, &draft)
-                    .await?;
+                plan::Facts::load_one(conn, caller.agency_id, &rules, &draft, products).await?;
             let violations = facts.judge_one(&draft)?;
             if blocks_scheduling(&violations) {
                 return Err(compliance_refusal(
@@ -708,14 +699,6 @@ pub async fn put_lineup(
             Ok((updated, facts))
         })
         .await?;
-    let view = answer_with(
-        &mut conn,
-        caller.agency_id,
-        &time_zone,
-        valid_days,
-        updated,
-        Some(facts),
-    )
-    .await?;
+    let view = answer_with(&mut conn, caller.agency_id, &rules, updated, Some(facts)).await?;
     Ok(respond(StatusCode::OK, &view))
 }

@@ -41,7 +41,7 @@ pub async fn start_session(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let mut conn = caller.conn(&state).await?;
-    let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let rules = rule_context(&mut conn, &state, caller.agency_id).await?;
     let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
@@ -63,8 +63,8 @@ pub async fn start_session(
             let facts = plan::Facts::load(
                 conn,
                 caller.agency_id,
-                &time_zone,
-                valid_days,
+                &rules.0,
+                rules.1,
                 &[draft.clone(), stored],
             )
             .await?;
@@ -93,15 +93,7 @@ pub async fn start_session(
             Ok((updated, facts))
         })
         .await?;
-    let view = answer_with(
-        &mut conn,
-        caller.agency_id,
-        &time_zone,
-        valid_days,
-        updated,
-        Some(facts),
-    )
-    .await?;
+    let view = answer_with(&mut conn, caller.agency_id, &rules, updated, Some(facts)).await?;
     Ok(respond(StatusCode::OK, &view))
 }
 

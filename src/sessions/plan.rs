@@ -20,6 +20,10 @@ use crate::error::AppError;
 use crate::products::model::{self as products, Product};
 use crate::schema::platform_accounts;
 
+/// The agency's time zone and the days a product test stays valid: what judging reads besides
+/// the facts.
+pub type RuleContext = (String, u32);
+
 /// A session as the rules see it, before or after it is stored.
 #[derive(Debug, Clone)]
 pub struct Draft {
@@ -66,6 +70,19 @@ impl Facts {
         valid_days: u32,
         drafts: &[Draft],
     ) -> Result<Facts, AppError> {
+        Self::load_knowing(conn, agency_id, time_zone, valid_days, drafts, Vec::new()).await
+    }
+
+    /// Reads the facts about `drafts`, taking the products the request read already from
+    /// `known` (only those the drafts name are kept; the others are read).
+    pub async fn load_knowing(
+        conn: &mut AsyncPgConnection,
+        agency_id: Uuid,
+        time_zone: &str,
+        valid_days: u32,
+        drafts: &[Draft],
+        known: Vec<Product>,
+    ) -> Result<Facts, AppError> {
         let hosts: Vec<Uuid> =
             crate::sales::lookup::distinct(drafts.iter().map(|d| d.influencer_id));
         let product_ids: Vec<Uuid> = crate::sales::lookup::distinct(
@@ -91,15 +108,24 @@ impl Facts {
             .into_iter()
             .map(|(id, host, platform, status)| (id, (host, platform, status)))
             .collect();
-        let catalogue: HashMap<Uuid, Product> = if product_ids.is_empty() {
-            HashMap::new()
-        } else {
-            products::find_many(conn, agency_id, &product_ids)
-                .await?
-                .into_iter()
-                .map(|p| (p.id, p))
-                .collect()
-        };
+        let mut catalogue: HashMap<Uuid, Product> = known
+            .into_iter()
+            .filter(|p| product_ids.binary_search(&p.id).is_ok())
+            .map(|p| (p.id, p))
+            .collect();
+        let missing: Vec<Uuid> = product_ids
+            .iter()
+            .filter(|id| !catalogue.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            catalogue.extend(
+                products::find_many(conn, agency_id, &missing)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.id, p)),
+            );
+        }
         let dates: Vec<NaiveDate> = drafts
             .iter()
             .map(|d| local_date(d.scheduled_start, time_zone))
@@ -129,20 +155,21 @@ impl Facts {
         })
     }
 
-    /// Reads the facts about one draft.
+    /// Reads the facts about one draft, with the products the request read already.
     pub async fn load_one(
         conn: &mut AsyncPgConnection,
         agency_id: Uuid,
-        time_zone: &str,
-        valid_days: u32,
+        rules: &RuleContext,
         draft: &Draft,
+        known: Vec<Product>,
     ) -> Result<Facts, AppError> {
-        Self::load(
+        Self::load_knowing(
             conn,
             agency_id,
-            time_zone,
-            valid_days,
+            &rules.0,
+            rules.1,
             std::slice::from_ref(draft),
+            known,
         )
         .await
     }

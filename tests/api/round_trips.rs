@@ -145,6 +145,12 @@ async fn a_session_answer_reads_the_hosts_accounts_once() {
         "{}",
         listing(&executed)
     );
+    assert_eq!(
+        touching(&executed, "products").len(),
+        1,
+        "the lineup check's products serve the rules and the answer:\n{}",
+        listing(&executed)
+    );
 
     for path in [format!(
         "/v1/live-sessions/{}",
