@@ -192,23 +192,29 @@ pub async fn apply_refund(
     sale: &Sale,
     refund: &Refund,
 ) -> QueryResult<(Sale, Refund)> {
-    let stored: Refund = diesel::insert_into(refunds::table)
-        .values(refund)
-        .returning(Refund::as_returning())
-        .get_result(conn)
-        .await?;
+    // Both kept prepared: diesel prepares an insert with optional columns, and every update,
+    // anew each time.
+    let stored: Refund = KeepPrepared(
+        diesel::insert_into(refunds::table)
+            .values(refund)
+            .returning(Refund::as_returning()),
+    )
+    .get_result(conn)
+    .await?;
     let refunded = sale.refunded_amount + refund.amount;
     let status = sale.status.after_refunds(refunded, sale.gross);
-    diesel::update(sales::table.find((sale.agency_id, sale.id)))
-        .set((
-            sales::refunded_amount.eq(refunded),
-            sales::status.eq(status),
-            sales::version.eq(sales::version + 1),
-        ))
-        .returning(Sale::as_returning())
-        .get_result(conn)
-        .await
-        .map(|sale| (sale, stored))
+    KeepPrepared(
+        diesel::update(sales::table.find((sale.agency_id, sale.id)))
+            .set((
+                sales::refunded_amount.eq(refunded),
+                sales::status.eq(status),
+                sales::version.eq(sales::version + 1),
+            ))
+            .returning(Sale::as_returning()),
+    )
+    .get_result(conn)
+    .await
+    .map(|sale| (sale, stored))
 }
 
 /// Sets a line's status (a platform's cancellation).
@@ -217,14 +223,16 @@ pub async fn set_status(
     sale: &Sale,
     status: SaleStatus,
 ) -> QueryResult<Sale> {
-    diesel::update(sales::table.find((sale.agency_id, sale.id)))
-        .set((
-            sales::status.eq(status),
-            sales::version.eq(sales::version + 1),
-        ))
-        .returning(Sale::as_returning())
-        .get_result(conn)
-        .await
+    KeepPrepared(
+        diesel::update(sales::table.find((sale.agency_id, sale.id)))
+            .set((
+                sales::status.eq(status),
+                sales::version.eq(sales::version + 1),
+            ))
+            .returning(Sale::as_returning()),
+    )
+    .get_result(conn)
+    .await
 }
 
 #[derive(Debug, Default, Clone)]
