@@ -14,7 +14,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Caller;
+use crate::auth::caller::Caller;
 use crate::error::AppError;
 use crate::schema::idempotency_keys;
 

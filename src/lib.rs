@@ -1,6 +1,6 @@
 //! MCN agency backend: the library shared by the `mcn` binary and the integration tests.
 //!
-//! Layout: cross-cutting rooms at the top (`config`, `startup`, `error`, `db`, `telemetry`,
+//! Layout: cross-cutting rooms at the top (`config`, `startup`, `state`, `error`, `db`, `telemetry`,
 //! `openapi`, `routing`), then one folder per domain area with the same rooms in each
 //! (`mod.rs` routes, `handlers.rs`, `model.rs`, `dto.rs`).
 
@@ -28,6 +28,7 @@ pub mod schema;
 pub mod sessions;
 pub mod staff;
 pub mod startup;
+pub mod state;
 pub mod system;
 pub mod telemetry;
 pub mod text_enum;

@@ -347,8 +347,3 @@ pub fn document(routes: &Routes) -> utoipa::openapi::OpenApi {
     }
     openapi
 }
-
-/// The document as pretty JSON, as served at `/openapi.json` and kept in `tests/openapi.json`.
-pub fn document_json() -> anyhow::Result<String> {
-    Ok(document(&crate::startup::routes()).to_pretty_json()?)
-}

@@ -1,8 +1,7 @@
-//! Putting the service together: shared state, the route table, the middleware stack, the HTTP
+//! Putting the service together: the shared state (see [`crate::state`]), the route table, the middleware stack, the HTTP
 //! server, and the database preparation that precedes it.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -13,45 +12,26 @@ use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
-use crate::auth::AuthServices;
 use crate::config::Settings;
-use crate::crypto::PiiVault;
-use crate::db::{self, DbConn, DbPool};
+use crate::db::{self, DbPool};
 use crate::error::{self, AppError};
 use crate::routing::Routes;
-use crate::telemetry::{self, Metrics};
+use crate::state::AppState;
+use crate::telemetry;
 use crate::{
     audit, auth, compliance, influencers, openapi, products, reports, sales, sessions, staff,
     system,
 };
 
-/// What every handler can reach, shared by all workers.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Arc<Settings>,
-    pub metrics: Metrics,
-    pub auth: AuthServices,
-    pub vault: PiiVault,
-    /// The OpenAPI document, rendered once.
-    pub openapi_json: String,
+/// The OpenAPI document of [`routes`] as pretty JSON, as served at `/openapi.json` and kept in
+/// `tests/openapi.json`.
+pub fn document_json() -> anyhow::Result<String> {
+    Ok(openapi::document(&routes()).to_pretty_json()?)
 }
 
-impl AppState {
-    pub fn new(settings: Settings, pool: DbPool) -> anyhow::Result<Self> {
-        Ok(Self {
-            pool,
-            auth: AuthServices::new(&settings.auth)?,
-            vault: PiiVault::new(&settings.crypto)?,
-            settings: Arc::new(settings),
-            metrics: Metrics::new()?,
-            openapi_json: openapi::document_json()?,
-        })
-    }
-
-    /// A pooled connection; an outage or an exhausted pool is a quick 503.
-    pub async fn conn(&self) -> Result<DbConn, AppError> {
-        Ok(self.pool.get().await?)
-    }
+/// The shared state, with the OpenAPI document rendered once and handed to it.
+pub fn build_state(settings: Settings, pool: DbPool) -> anyhow::Result<AppState> {
+    AppState::new(settings, pool, document_json()?)
 }
 
 /// Every API route of every area. The OpenAPI test compares this table with the document.
@@ -201,7 +181,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         pool.clone(),
         Duration::from_millis(settings.reports.fold_interval_ms),
     );
-    let state = web::Data::new(AppState::new(settings, pool)?);
+    let state = web::Data::new(build_state(settings, pool)?);
     run(listener, state)?.await.context("serving")?;
     tracing::info!("stopped");
     Ok(())

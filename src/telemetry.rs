@@ -23,7 +23,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use crate::config::{LogFormat, LogSettings};
 use crate::db::DbPool;
 use crate::error::EdgeError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -5,10 +5,11 @@ use uuid::Uuid;
 
 use super::dto::{AuditEventView, AuditQuery};
 use super::model::{self as audit, AuditFilter};
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::error::{AppError, FieldError};
 use crate::pagination::{Page, PageRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The agency's audit trail, newest first (owners, admins and compliance).
 #[utoipa::path(

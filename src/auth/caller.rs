@@ -17,7 +17,7 @@ use crate::audit::model::{AuditContext, Changes};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::staff::model as users;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::telemetry::RequestId;
 
 /// The authenticated staff member behind a request.

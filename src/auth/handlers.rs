@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::json::Json;
 use crate::staff::dto::UserView;
 use crate::staff::model::{self as users, User};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::telemetry::RequestId;
 
 /// Creates an agency and its first owner. Can be switched off (`server.signup_enabled`).

@@ -13,9 +13,6 @@ pub mod tokens;
 use crate::config::AuthSettings;
 use crate::routing::Routes;
 
-pub use caller::Caller;
-pub use roles::{Capability, Role};
-
 /// What the auth handlers and the caller extractor share, built once from the settings.
 pub struct AuthServices {
     pub access: tokens::AccessTokens,

@@ -15,13 +15,14 @@ use super::rules::{Stage, Violation, ViolationCode, evaluate_host};
 use super::snapshot::{self, Hosts};
 use crate::agencies::{local_today, today_for};
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::check_text;
 use crate::error::{AppError, conflict_on};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::schema::{compliance_finding_states, compliance_issues};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HostCompliance {

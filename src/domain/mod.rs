@@ -20,6 +20,19 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Collects field errors while a request is checked, so that every error is reported at once:
+/// `let title = errors.check(check_text("title", &body.title, 1, 200));` keeps the value of a
+/// passing check and records the error of a failing one (then `None`).
+pub trait Collect {
+    fn check<T>(&mut self, result: Result<T, crate::error::FieldError>) -> Option<T>;
+}
+
+impl Collect for Vec<crate::error::FieldError> {
+    fn check<T>(&mut self, result: Result<T, crate::error::FieldError>) -> Option<T> {
+        result.map_err(|error| self.push(error)).ok()
+    }
+}
+
 /// Checks a free-text field: at most `max` characters as sent (what the OpenAPI document
 /// declares as `maxLength`), at least `min` after trimming, no control characters except line
 /// breaks and tabs. Answers the trimmed text.

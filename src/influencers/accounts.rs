@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::handlers::load;
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::check_text;
 use crate::domain::enums::{AccountStatus, Platform};
 use crate::error::AppError;
@@ -19,7 +20,7 @@ use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::platform_accounts;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = platform_accounts)]

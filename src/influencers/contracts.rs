@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use super::handlers::load;
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::decimal::parse_decimal_string;
 use crate::domain::double_option;
 use crate::error::{AppError, FieldError, conflict_on};
@@ -21,7 +22,7 @@ use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::contracts;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = contracts)]

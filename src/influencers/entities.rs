@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::handlers::load;
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::check_text;
 use crate::domain::credit_code::CreditCode;
 use crate::domain::enums::{EntityStatus, EntityType};
@@ -21,7 +22,7 @@ use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::legal_entities;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = legal_entities)]

@@ -12,14 +12,15 @@ use super::dto::{
 };
 use super::model::{self as influencers, Influencer, InfluencerChanges, InfluencerFilter};
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::check_text;
 use crate::domain::enums::{InfluencerStatus, VerificationState};
 use crate::error::{AppError, FieldError};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The caller's agency's influencer `id`, or 404.
 pub async fn load(

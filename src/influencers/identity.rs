@@ -21,7 +21,8 @@ use super::handlers::load;
 use crate::agencies::today_for;
 use crate::audit::model::Changes;
 use crate::auth::roles::Role;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::crypto::Sealed;
 use crate::domain::check_text;
 use crate::domain::enums::{DocumentType, InfluencerKind, VerificationState};
@@ -29,7 +30,7 @@ use crate::domain::resident_id::ResidentId;
 use crate::error::{AppError, FieldError, conflict_on};
 use crate::json::Json;
 use crate::schema::{guardian_consents, identities};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = identities, treat_none_as_null = true)]

@@ -28,13 +28,14 @@ use super::identity::{
 use super::model as influencers;
 use super::qualifications::{self, Qualification};
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::crypto::PiiVault;
 use crate::domain::check_text;
 use crate::domain::enums::{DocumentType, VerificationState};
 use crate::error::{AppError, serde_error};
 use crate::schema::{guardian_consents, identities};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The identity with its document number in clear; personal fields are `null` once erased.
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::handlers::load;
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::check_text;
 use crate::domain::enums::RegulatedField;
 use crate::error::{AppError, FieldError, conflict_on};
@@ -20,7 +21,7 @@ use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::qualifications;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = qualifications)]

@@ -16,7 +16,8 @@ use super::dto::{
 use super::model::{self as products, Product, ProductChanges, ProductFilter, ProductTest};
 use crate::agencies::{model as agencies, today_for};
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::decimal::parse_decimal_string;
 use crate::domain::enums::SessionState;
 use crate::domain::money::{parse_amount, parse_currency};
@@ -27,7 +28,7 @@ use crate::influencers::dto::ReasonRequest;
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::{influencers, live_sessions, session_products};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn respond(status: StatusCode, product: Product) -> HttpResponse {
     let mut response = HttpResponse::build(status);

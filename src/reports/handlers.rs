@@ -17,12 +17,13 @@ use super::export;
 use super::gmv::{self, GmvQuery, GmvRow, Grouping};
 use super::settlement::{self, SettlementRow};
 use crate::agencies::model as agencies;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::enums::Platform;
 use crate::domain::money::format_amount;
 use crate::error::{AppError, FieldError};
 use crate::schema::{influencers, products};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

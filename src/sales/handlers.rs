@@ -12,14 +12,15 @@ use super::ledger::{self, Writer};
 use super::model::{self as sales, Refund, SaleFilter, SaleStatus};
 use super::validate::{FIELDS, check_line};
 use crate::agencies::model as agencies;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
 use crate::error::{AppError, FieldError, serde_error};
 use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn duplicate_order_line() -> AppError {
     AppError::Conflict {

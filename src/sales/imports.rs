@@ -29,11 +29,12 @@ use super::ledger::{self, Outcome, Writer};
 use super::model::ImportBatch;
 use super::validate::{FIELDS, check_line};
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::error::{AppError, FieldError};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::import_batches;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::text_enum;
 
 /// Rows handed from the parser to the writer at a time.

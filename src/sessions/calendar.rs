@@ -8,10 +8,11 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::model::{self as sessions, SessionFilter};
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::domain::enums::{Platform, SessionState};
 use crate::error::{AppError, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Sessions read from the database at a time while the feed is built.
 const CHUNK: i64 = 1000;

@@ -17,7 +17,8 @@ use super::model::{self as sessions, LineupRow, LiveSession, SessionChanges, Ses
 use super::plan::{self, Draft};
 use crate::agencies::model as agencies;
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::compliance::rules::{Violation, blocks_scheduling};
 use crate::domain::currency::Currency;
 use crate::domain::enums::SessionState;
@@ -30,7 +31,7 @@ use crate::influencers::dto::is_language_tag;
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::products::model as products;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const MAX_LINEUP: usize = 200;
 

@@ -14,13 +14,14 @@ use super::handlers::{
 use super::model::{self as sessions, ReviewRow, SessionChanges};
 use super::plan::{self, Draft};
 use crate::audit::model::Changes;
-use crate::auth::{Caller, Capability};
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
 use crate::compliance::rules::ready_to_start;
 use crate::domain::check_text;
 use crate::domain::enums::SessionState;
 use crate::error::{AppError, FieldError};
 use crate::json::Json;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Takes a scheduled session live, if no violation of any stage remains.
 #[utoipa::path(

@@ -13,13 +13,14 @@ use crate::agencies::signup::email_taken;
 use crate::audit::model::{Changes, REDACTED};
 use crate::auth::model::{self as tokens_db, Revoke};
 use crate::auth::password::{BUSY_OR_UNAVAILABLE, check_new_password};
-use crate::auth::{Caller, Capability, Role};
+use crate::auth::caller::Caller;
+use crate::auth::roles::{Capability, Role};
 use crate::domain::check_text;
 use crate::error::{AppError, FieldError};
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn owner_management_forbidden() -> AppError {
     AppError::Forbidden {

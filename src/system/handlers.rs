@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long `/readyz` waits for the database before it says no.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);

@@ -47,7 +47,7 @@ async fn probe_internal() -> Result<HttpResponse, AppError> {
 }
 
 async fn probe_database_error(
-    state: web::Data<mcn::startup::AppState>,
+    state: web::Data<mcn::state::AppState>,
 ) -> Result<HttpResponse, AppError> {
     use diesel_async::RunQueryDsl;
     let mut conn = state.conn().await?;
@@ -58,7 +58,7 @@ async fn probe_database_error(
 }
 
 async fn probe_slow_query(
-    state: web::Data<mcn::startup::AppState>,
+    state: web::Data<mcn::state::AppState>,
 ) -> Result<HttpResponse, AppError> {
     use diesel_async::RunQueryDsl;
     let mut conn = state.conn().await?;

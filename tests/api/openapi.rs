@@ -20,7 +20,7 @@ async fn the_served_document_is_the_generated_one() {
             .starts_with("application/json")
     );
     let generated: serde_json::Value =
-        serde_json::from_str(&mcn::openapi::document_json().unwrap()).unwrap();
+        serde_json::from_str(&mcn::startup::document_json().unwrap()).unwrap();
     assert_eq!(served.json(), generated);
     assert!(served.json()["openapi"].as_str().unwrap().starts_with("3."));
 }
@@ -28,7 +28,7 @@ async fn the_served_document_is_the_generated_one() {
 /// Run with `UPDATE_SNAPSHOTS=1` to accept a changed document; review the diff like code.
 #[test]
 fn the_document_matches_the_checked_in_snapshot() {
-    let generated = mcn::openapi::document_json().unwrap() + "\n";
+    let generated = mcn::startup::document_json().unwrap() + "\n";
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &generated).unwrap();
@@ -43,7 +43,7 @@ fn the_document_matches_the_checked_in_snapshot() {
 
 fn documented() -> BTreeSet<(String, String)> {
     let document: serde_json::Value =
-        serde_json::from_str(&mcn::openapi::document_json().unwrap()).unwrap();
+        serde_json::from_str(&mcn::startup::document_json().unwrap()).unwrap();
     let mut operations = BTreeSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in [

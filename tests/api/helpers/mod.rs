@@ -13,7 +13,8 @@ use actix_web::http::{Method, StatusCode, header::HeaderMap};
 use actix_web::web;
 use mcn::config::Settings;
 use mcn::routing::Routes;
-use mcn::startup::{self, AppState};
+use mcn::startup;
+use mcn::state::AppState;
 use serde_json::Value;
 
 pub use self::db::TestDatabase;
@@ -76,7 +77,7 @@ impl Spawn {
         settings.server.workers = 2;
         settings.server.shutdown_timeout_secs = 5;
         let pool = mcn::db::build_pool(&settings.database).expect("pool builds");
-        let state = web::Data::new(AppState::new(settings, pool).expect("state builds"));
+        let state = web::Data::new(startup::build_state(settings, pool).expect("state builds"));
         let server =
             startup::run_with_routes(listener, state.clone(), self.routes).expect("server starts");
         let handle = server.handle();
