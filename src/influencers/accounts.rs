@@ -1,24 +1,25 @@
-//! Platform accounts of a host: `/v1/influencers/{id}/platform-accounts`.
+//! Platform accounts of a host: `/v1/influencers/{id}/platform-accounts`. An account that
+//! sessions or sales refer to cannot be removed, only marked `banned`.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::handlers::load;
+use super::record::{self, HostRecord, HostTable, Stamp, host_table};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
 use crate::domain::enums::{AccountStatus, Platform};
-use crate::error::AppError;
-use crate::etag::{IfMatch, etag};
+use crate::domain::{Collect, check_text};
+use crate::error::{AppError, FieldError};
+use crate::etag::IfMatch;
 use crate::json::Json;
-use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::pagination::{Page, PageQuery};
 use crate::schema::platform_accounts;
 use crate::state::AppState;
 
@@ -66,34 +67,17 @@ pub struct PlatformAccountPatch {
     pub status: Option<AccountStatus>,
 }
 
+/// The columns a patch may change.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = platform_accounts)]
-struct AccountChanges {
+pub struct AccountChanges {
     handle: Option<String>,
     followers: Option<i64>,
     verified: Option<bool>,
     status: Option<AccountStatus>,
 }
 
-/// A page of the host's platform accounts in id (creation) order.
-async fn page_of(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-    page: &PageRequest<Uuid>,
-) -> QueryResult<Vec<PlatformAccount>> {
-    let mut query = platform_accounts::table
-        .filter(platform_accounts::agency_id.eq(agency_id))
-        .filter(platform_accounts::influencer_id.eq(influencer_id))
-        .order(platform_accounts::id.asc())
-        .limit(page.fetch_limit())
-        .select(PlatformAccount::as_select())
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(platform_accounts::id.gt(after));
-    }
-    query.load(conn).await
-}
+host_table!(PlatformAccount in platform_accounts, changed by AccountChanges);
 
 fn map_account_error(error: DieselError) -> AppError {
     match &error {
@@ -114,7 +98,7 @@ fn map_account_error(error: DieselError) -> AppError {
 
 fn check_followers(followers: Option<i64>) -> Result<Option<i64>, AppError> {
     match followers {
-        Some(n) if n < 0 => Err(AppError::validation(vec![crate::error::FieldError::new(
+        Some(n) if n < 0 => Err(AppError::validation(vec![FieldError::new(
             "followers",
             "out_of_range",
             "followers cannot be negative",
@@ -123,20 +107,85 @@ fn check_followers(followers: Option<i64>) -> Result<Option<i64>, AppError> {
     }
 }
 
-async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: Uuid,
-    account_id: Uuid,
-) -> QueryResult<PlatformAccount> {
-    platform_accounts::table
-        .filter(platform_accounts::agency_id.eq(caller.agency_id))
-        .filter(platform_accounts::influencer_id.eq(id))
-        .filter(platform_accounts::id.eq(account_id))
-        .select(PlatformAccount::as_select())
-        .for_update()
-        .first(conn)
-        .await
+impl HostRecord for PlatformAccount {
+    type Create = PlatformAccountRequest;
+    type Patch = PlatformAccountPatch;
+    type Checked = AccountChanges;
+
+    const AUDIT_ENTITY: &'static str = "platform_account";
+    const AUDIT_CREATE: &'static str = "platform_account.create";
+    const AUDIT_UPDATE: &'static str = "platform_account.update";
+    const PATH_SEGMENT: &'static str = "platform-accounts";
+
+    fn new_row(body: PlatformAccountRequest, stamp: Stamp) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let handle = errors.check(check_text("handle", &body.handle, 1, 100));
+        let platform_user_id = errors.check(check_text(
+            "platform_user_id",
+            &body.platform_user_id,
+            1,
+            100,
+        ));
+        let (Some(handle), Some(platform_user_id), true) =
+            (handle, platform_user_id, errors.is_empty())
+        else {
+            return Err(AppError::validation(errors));
+        };
+        let followers = check_followers(body.followers)?.unwrap_or(0);
+        Ok(Self {
+            agency_id: stamp.agency_id,
+            id: stamp.id,
+            influencer_id: stamp.influencer_id,
+            platform: body.platform,
+            handle,
+            platform_user_id,
+            followers,
+            verified: body.verified.unwrap_or(false),
+            status: body.status.unwrap_or(AccountStatus::Active),
+            version: 1,
+            created_at: stamp.now,
+            updated_at: stamp.now,
+        })
+    }
+
+    fn check_patch(body: PlatformAccountPatch) -> Result<AccountChanges, AppError> {
+        let handle = body
+            .handle
+            .as_deref()
+            .map(|h| check_text("handle", h, 1, 100))
+            .transpose()
+            .map_err(|e| AppError::validation(vec![e]))?;
+        Ok(AccountChanges {
+            handle,
+            followers: check_followers(body.followers)?,
+            verified: body.verified,
+            status: body.status,
+        })
+    }
+
+    fn changes(_current: &Self, patch: AccountChanges) -> Result<AccountChanges, AppError> {
+        Ok(patch)
+    }
+
+    fn created(&self) -> Changes {
+        Changes::new()
+            .value("platform", self.platform)
+            .value("handle", &self.handle)
+            .value("platform_user_id", &self.platform_user_id)
+            .value("status", self.status)
+    }
+
+    fn updated(current: &Self, updated: &Self) -> Changes {
+        Changes::new()
+            .change("handle", &current.handle, &updated.handle)
+            .change("followers", current.followers, updated.followers)
+            .change("verified", current.verified, updated.verified)
+            .change("status", current.status, updated.status)
+    }
+
+    fn insert_error(error: DieselError) -> AppError {
+        map_account_error(error)
+    }
 }
 
 /// The host's platform accounts.
@@ -151,13 +200,7 @@ pub async fn list_accounts(
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Read)?;
-    let id = id.into_inner();
-    let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = caller.conn(&state).await?;
-    load(&mut conn, &caller, id).await?;
-    let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| r.id, |r| r)))
+    record::handlers::list::<PlatformAccount>(state, caller, id, query).await
 }
 
 /// One platform account of the host.
@@ -177,19 +220,7 @@ pub async fn get_account(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Read)?;
-    let (id, record_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    let row: PlatformAccount = platform_accounts::table
-        .filter(platform_accounts::agency_id.eq(caller.agency_id))
-        .filter(platform_accounts::influencer_id.eq(id))
-        .filter(platform_accounts::id.eq(record_id))
-        .select(PlatformAccount::as_select())
-        .first(&mut conn)
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(row.version))
-        .json(row))
+    record::handlers::get::<PlatformAccount>(state, caller, path).await
 }
 
 /// Registers a platform account of the host.
@@ -210,72 +241,7 @@ pub async fn create_account(
     id: web::Path<Uuid>,
     body: Json<PlatformAccountRequest>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let id = id.into_inner();
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    let handle = check_text("handle", &body.handle, 1, 100)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let platform_user_id = check_text("platform_user_id", &body.platform_user_id, 1, 100)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let (Some(handle), Some(platform_user_id), true) =
-        (handle, platform_user_id, errors.is_empty())
-    else {
-        return Err(AppError::validation(errors));
-    };
-    let followers = check_followers(body.followers)?.unwrap_or(0);
-    let mut conn = caller.conn(&state).await?;
-    load(&mut conn, &caller, id).await?;
-    let now = Utc::now();
-    let row = PlatformAccount {
-        agency_id: caller.agency_id,
-        id: Uuid::now_v7(),
-        influencer_id: id,
-        platform: body.platform,
-        handle,
-        platform_user_id,
-        followers,
-        verified: body.verified.unwrap_or(false),
-        status: body.status.unwrap_or(AccountStatus::Active),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    // Answer what was stored (the database keeps microseconds and the column's scale).
-    let row: PlatformAccount = conn
-        .transaction(async |conn| {
-            let row: PlatformAccount = diesel::insert_into(platform_accounts::table)
-                .values(&row)
-                .returning(PlatformAccount::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(map_account_error)?;
-            let changes = Changes::new()
-                .value("platform", row.platform)
-                .value("handle", &row.handle)
-                .value("platform_user_id", &row.platform_user_id)
-                .value("status", row.status);
-            caller
-                .record(
-                    conn,
-                    "platform_account.create",
-                    "platform_account",
-                    row.id,
-                    changes,
-                )
-                .await?;
-            Ok::<_, AppError>(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(etag(row.version))
-        .insert_header((
-            "Location",
-            format!("/v1/influencers/{id}/platform-accounts/{}", row.id),
-        ))
-        .json(row))
+    record::handlers::create::<PlatformAccount>(state, caller, id, body).await
 }
 
 /// Changes handle, followers, verification or status (`banned` accounts do not count).
@@ -301,56 +267,7 @@ pub async fn update_account(
     path: web::Path<(Uuid, Uuid)>,
     body: Json<PlatformAccountPatch>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let (id, account_id) = path.into_inner();
-    let body = body.into_inner();
-    let handle = body
-        .handle
-        .as_deref()
-        .map(|h| check_text("handle", h, 1, 100))
-        .transpose()
-        .map_err(|e| AppError::validation(vec![e]))?;
-    let followers = check_followers(body.followers)?;
-    let mut conn = caller.conn(&state).await?;
-    let updated = conn
-        .transaction(async |conn| {
-            let current = find_for_update(conn, &caller, id, account_id).await?;
-            if_match.check(current.version)?;
-            let changes = AccountChanges {
-                handle,
-                followers,
-                verified: body.verified,
-                status: body.status,
-            };
-            let updated: PlatformAccount =
-                diesel::update(platform_accounts::table.find((caller.agency_id, account_id)))
-                    .set((
-                        &changes,
-                        platform_accounts::version.eq(platform_accounts::version + 1),
-                    ))
-                    .returning(PlatformAccount::as_returning())
-                    .get_result(conn)
-                    .await?;
-            let audit = Changes::new()
-                .change("handle", &current.handle, &updated.handle)
-                .change("followers", current.followers, updated.followers)
-                .change("verified", current.verified, updated.verified)
-                .change("status", current.status, updated.status);
-            caller
-                .record(
-                    conn,
-                    "platform_account.update",
-                    "platform_account",
-                    account_id,
-                    audit,
-                )
-                .await?;
-            Ok::<_, AppError>(updated)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(updated.version))
-        .json(updated))
+    record::handlers::update::<PlatformAccount>(state, caller, if_match, path, body).await
 }
 
 /// Removes an account registered by mistake. One that sessions or sales refer to stays
@@ -374,7 +291,7 @@ pub async fn delete_account(
     let (id, account_id) = path.into_inner();
     let mut conn = caller.conn(&state).await?;
     conn.transaction(async |conn| {
-        let current = find_for_update(conn, &caller, id, account_id).await?;
+        let current = PlatformAccount::find(conn, caller.agency_id, id, account_id, true).await?;
         diesel::delete(platform_accounts::table.find((caller.agency_id, account_id)))
             .execute(conn)
             .await
@@ -394,19 +311,4 @@ pub async fn delete_account(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Every record of the host, unpaged (the personal-data export reads them all).
-pub async fn list_for(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-) -> QueryResult<Vec<PlatformAccount>> {
-    platform_accounts::table
-        .filter(platform_accounts::agency_id.eq(agency_id))
-        .filter(platform_accounts::influencer_id.eq(influencer_id))
-        .order(platform_accounts::id.asc())
-        .select(PlatformAccount::as_select())
-        .load(conn)
-        .await
 }

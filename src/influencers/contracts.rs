@@ -5,22 +5,20 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::handlers::load;
+use super::record::{self, HostRecord, Stamp, host_table};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
-use crate::auth::roles::Capability;
 use crate::domain::decimal::parse_decimal_string;
-use crate::domain::double_option;
+use crate::domain::{Collect, double_option};
 use crate::error::{AppError, FieldError, conflict_on};
-use crate::etag::{IfMatch, etag};
+use crate::etag::IfMatch;
 use crate::json::Json;
-use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::pagination::{Page, PageQuery};
 use crate::schema::contracts;
 use crate::state::AppState;
 
@@ -68,65 +66,24 @@ pub struct ContractPatch {
     pub agency_share_percent: Option<serde_json::Value>,
 }
 
+/// The columns a patch may change.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = contracts)]
-struct ContractChanges {
+pub struct ContractChanges {
     valid_from: Option<NaiveDate>,
     valid_until: Option<Option<NaiveDate>>,
     agency_share_percent: Option<Decimal>,
 }
 
-/// A page of the host's contracts, earliest first (one host's contracts never share a start).
-async fn page_of(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-    page: &PageRequest<(NaiveDate, Uuid)>,
-) -> QueryResult<Vec<Contract>> {
-    let mut query = contracts::table
-        .filter(contracts::agency_id.eq(agency_id))
-        .filter(contracts::influencer_id.eq(influencer_id))
-        .order((contracts::valid_from.asc(), contracts::id.asc()))
-        .limit(page.fetch_limit())
-        .select(Contract::as_select())
-        .into_boxed();
-    if let Some((from, id)) = page.after {
-        query = query.filter(
-            contracts::valid_from
-                .gt(from)
-                .or(contracts::valid_from.eq(from).and(contracts::id.gt(id))),
-        );
-    }
-    query.load(conn).await
-}
-
-async fn find(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-    contract_id: Uuid,
-    for_update: bool,
-) -> QueryResult<Contract> {
-    let query = contracts::table
-        .filter(contracts::agency_id.eq(agency_id))
-        .filter(contracts::influencer_id.eq(influencer_id))
-        .filter(contracts::id.eq(contract_id))
-        .select(Contract::as_select());
-    if for_update {
-        query.for_update().first(conn).await
-    } else {
-        query.first(conn).await
-    }
-}
-
-fn overlap(error: DieselError) -> AppError {
-    conflict_on(
-        error,
-        DatabaseErrorKind::ExclusionViolation,
-        "contract_overlap",
-        "The host already has a contract for part of this period.",
-    )
-}
+// Pages run earliest first (one host's contracts never share a start).
+host_table!(Contract in contracts, changed by ContractChanges;
+    cursor (NaiveDate, Uuid) = |row| (row.valid_from, row.id);
+    order (contracts::valid_from.asc(), contracts::id.asc()),
+    after |(from, id)| contracts::valid_from
+        .gt(from)
+        .or(contracts::valid_from.eq(from).and(contracts::id.gt(id)));
+    export order contracts::valid_from.asc();
+);
 
 fn share(value: &serde_json::Value) -> Result<Decimal, FieldError> {
     parse_decimal_string(
@@ -146,6 +103,100 @@ fn invalid_range() -> FieldError {
     )
 }
 
+impl HostRecord for Contract {
+    type Create = ContractRequest;
+    type Patch = ContractPatch;
+    type Checked = ContractChanges;
+
+    const AUDIT_ENTITY: &'static str = "contract";
+    const AUDIT_CREATE: &'static str = "contract.create";
+    const AUDIT_UPDATE: &'static str = "contract.update";
+    const PATH_SEGMENT: &'static str = "contracts";
+
+    fn new_row(body: ContractRequest, stamp: Stamp) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let share = errors.check(share(&body.agency_share_percent));
+        if body
+            .valid_until
+            .is_some_and(|until| until < body.valid_from)
+        {
+            errors.push(invalid_range());
+        }
+        let (Some(share), true) = (share, errors.is_empty()) else {
+            return Err(AppError::validation(errors));
+        };
+        Ok(Self {
+            agency_id: stamp.agency_id,
+            id: stamp.id,
+            influencer_id: stamp.influencer_id,
+            valid_from: body.valid_from,
+            valid_until: body.valid_until,
+            agency_share_percent: share,
+            version: 1,
+            created_at: stamp.now,
+            updated_at: stamp.now,
+        })
+    }
+
+    fn check_patch(body: ContractPatch) -> Result<ContractChanges, AppError> {
+        let agency_share_percent = body
+            .agency_share_percent
+            .as_ref()
+            .map(share)
+            .transpose()
+            .map_err(|e| AppError::validation(vec![e]))?;
+        Ok(ContractChanges {
+            valid_from: body.valid_from,
+            valid_until: body.valid_until,
+            agency_share_percent,
+        })
+    }
+
+    /// A contract never comes to end before it starts.
+    fn changes(current: &Self, patch: ContractChanges) -> Result<ContractChanges, AppError> {
+        let valid_from = patch.valid_from.unwrap_or(current.valid_from);
+        let valid_until = patch.valid_until.unwrap_or(current.valid_until);
+        if valid_until.is_some_and(|until| until < valid_from) {
+            return Err(AppError::validation(vec![invalid_range()]));
+        }
+        Ok(patch)
+    }
+
+    fn created(&self) -> Changes {
+        Changes::new()
+            .value("valid_from", self.valid_from)
+            .value("valid_until", self.valid_until)
+            .value(
+                "agency_share_percent",
+                self.agency_share_percent.to_string(),
+            )
+    }
+
+    fn updated(current: &Self, updated: &Self) -> Changes {
+        Changes::new()
+            .change("valid_from", current.valid_from, updated.valid_from)
+            .change("valid_until", current.valid_until, updated.valid_until)
+            .change(
+                "agency_share_percent",
+                current.agency_share_percent.to_string(),
+                updated.agency_share_percent.to_string(),
+            )
+    }
+
+    fn insert_error(error: DieselError) -> AppError {
+        conflict_on(
+            error,
+            DatabaseErrorKind::ExclusionViolation,
+            "contract_overlap",
+            "The host already has a contract for part of this period.",
+        )
+    }
+
+    fn update_error(error: DieselError) -> AppError {
+        Self::insert_error(error)
+    }
+}
+
 /// The host's contracts, earliest first.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/contracts", tag = "contracts", security(("bearer" = [])),
@@ -158,18 +209,7 @@ pub async fn list_contracts(
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Read)?;
-    let id = id.into_inner();
-    let page = PageRequest::<(NaiveDate, Uuid)>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = caller.conn(&state).await?;
-    load(&mut conn, &caller, id).await?;
-    let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        |c| (c.valid_from, c.id),
-        |c| c,
-    )))
+    record::handlers::list::<Contract>(state, caller, id, query).await
 }
 
 /// One contract of the host.
@@ -189,13 +229,7 @@ pub async fn get_contract(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Read)?;
-    let (id, contract_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    let row = find(&mut conn, caller.agency_id, id, contract_id, false).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(row.version))
-        .json(row))
+    record::handlers::get::<Contract>(state, caller, path).await
 }
 
 /// Records a contract; it may not overlap another of the host's contracts.
@@ -216,62 +250,7 @@ pub async fn create_contract(
     id: web::Path<Uuid>,
     body: Json<ContractRequest>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let id = id.into_inner();
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    let share = share(&body.agency_share_percent)
-        .map_err(|e| errors.push(e))
-        .ok();
-    if body
-        .valid_until
-        .is_some_and(|until| until < body.valid_from)
-    {
-        errors.push(invalid_range());
-    }
-    let (Some(share), true) = (share, errors.is_empty()) else {
-        return Err(AppError::validation(errors));
-    };
-    let mut conn = caller.conn(&state).await?;
-    load(&mut conn, &caller, id).await?;
-    let now = Utc::now();
-    let row = Contract {
-        agency_id: caller.agency_id,
-        id: Uuid::now_v7(),
-        influencer_id: id,
-        valid_from: body.valid_from,
-        valid_until: body.valid_until,
-        agency_share_percent: share,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    // Answer what was stored (the database keeps microseconds and the column's scale).
-    let row: Contract = conn
-        .transaction(async |conn| {
-            let row: Contract = diesel::insert_into(contracts::table)
-                .values(&row)
-                .returning(Contract::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(overlap)?;
-            let changes = Changes::new()
-                .value("valid_from", row.valid_from)
-                .value("valid_until", row.valid_until)
-                .value("agency_share_percent", row.agency_share_percent.to_string());
-            caller
-                .record(conn, "contract.create", "contract", row.id, changes)
-                .await?;
-            Ok::<_, AppError>(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(etag(row.version))
-        .insert_header((
-            "Location",
-            format!("/v1/influencers/{id}/contracts/{}", row.id),
-        ))
-        .json(row))
+    record::handlers::create::<Contract>(state, caller, id, body).await
 }
 
 /// Ends a contract early or corrects it (dates, the agency's share). The income type never
@@ -300,67 +279,5 @@ pub async fn update_contract(
     path: web::Path<(Uuid, Uuid)>,
     body: Json<ContractPatch>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let (id, contract_id) = path.into_inner();
-    let body = body.into_inner();
-    let agency_share_percent = body
-        .agency_share_percent
-        .as_ref()
-        .map(share)
-        .transpose()
-        .map_err(|e| AppError::validation(vec![e]))?;
-    let mut conn = caller.conn(&state).await?;
-    let updated = conn
-        .transaction(async |conn| {
-            let current = find(conn, caller.agency_id, id, contract_id, true).await?;
-            if_match.check(current.version)?;
-            let valid_from = body.valid_from.unwrap_or(current.valid_from);
-            let valid_until = body.valid_until.unwrap_or(current.valid_until);
-            if valid_until.is_some_and(|until| until < valid_from) {
-                return Err(AppError::validation(vec![invalid_range()]));
-            }
-            let changes = ContractChanges {
-                valid_from: body.valid_from,
-                valid_until: body.valid_until,
-                agency_share_percent,
-            };
-            let updated: Contract =
-                diesel::update(contracts::table.find((caller.agency_id, contract_id)))
-                    .set((&changes, contracts::version.eq(contracts::version + 1)))
-                    .returning(Contract::as_returning())
-                    .get_result(conn)
-                    .await
-                    .map_err(overlap)?;
-            let audit = Changes::new()
-                .change("valid_from", current.valid_from, updated.valid_from)
-                .change("valid_until", current.valid_until, updated.valid_until)
-                .change(
-                    "agency_share_percent",
-                    current.agency_share_percent.to_string(),
-                    updated.agency_share_percent.to_string(),
-                );
-            caller
-                .record(conn, "contract.update", "contract", contract_id, audit)
-                .await?;
-            Ok::<_, AppError>(updated)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(updated.version))
-        .json(updated))
-}
-
-/// Every record of the host, unpaged (the personal-data export reads them all).
-pub async fn list_for(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-) -> QueryResult<Vec<Contract>> {
-    contracts::table
-        .filter(contracts::agency_id.eq(agency_id))
-        .filter(contracts::influencer_id.eq(influencer_id))
-        .order(contracts::valid_from.asc())
-        .select(Contract::as_select())
-        .load(conn)
-        .await
+    record::handlers::update::<Contract>(state, caller, if_match, path, body).await
 }

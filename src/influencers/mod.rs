@@ -4,14 +4,20 @@ pub mod accounts;
 pub mod contracts;
 pub mod dto;
 pub mod entities;
+pub mod guardian_consent;
 pub mod handlers;
 pub mod identity;
 pub mod model;
 pub mod personal_data;
 pub mod qualifications;
+pub mod record;
+
+use identity::{review, submit};
+use personal_data::erasure;
 
 use crate::routing::Routes;
 
+/// Mounts the roster's handlers.
 pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
         handlers::list_influencers,
@@ -22,10 +28,10 @@ pub fn routes(routes: &mut Routes) {
         handlers::suspend_influencer,
         handlers::reinstate_influencer,
         identity::get_identity,
-        identity::put_identity,
-        identity::verify_identity,
-        identity::reject_identity,
-        identity::put_guardian_consent,
+        submit::put_identity,
+        review::verify_identity,
+        review::reject_identity,
+        guardian_consent::put_guardian_consent,
         entities::list_entities,
         entities::create_entity,
         entities::update_entity,
@@ -38,7 +44,7 @@ pub fn routes(routes: &mut Routes) {
         contracts::list_contracts,
         contracts::create_contract,
         personal_data::get_personal_data,
-        personal_data::erase_personal_data,
+        erasure::erase_personal_data,
         entities::get_entity,
         qualifications::get_qualification,
         qualifications::update_qualification,

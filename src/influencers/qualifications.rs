@@ -5,21 +5,19 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::handlers::load;
+use super::record::{self, HostRecord, Stamp, host_table};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
-use crate::auth::roles::Capability;
-use crate::domain::check_text;
 use crate::domain::enums::RegulatedField;
+use crate::domain::{Collect, check_text};
 use crate::error::{AppError, FieldError, conflict_on};
-use crate::etag::{IfMatch, etag};
+use crate::etag::IfMatch;
 use crate::json::Json;
-use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::pagination::{Page, PageQuery};
 use crate::schema::qualifications;
 use crate::state::AppState;
 
@@ -75,9 +73,10 @@ pub struct QualificationPatch {
     pub revoke_reason: Option<String>,
 }
 
+/// The columns a patch may change.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = qualifications)]
-struct QualificationChanges {
+pub struct QualificationChanges {
     certificate_number: Option<String>,
     issuer: Option<String>,
     valid_from: Option<NaiveDate>,
@@ -86,58 +85,183 @@ struct QualificationChanges {
     revoke_reason: Option<Option<String>>,
 }
 
-/// A page of the host's qualifications in id (creation) order.
-async fn page_of(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-    page: &PageRequest<Uuid>,
-) -> QueryResult<Vec<Qualification>> {
-    let mut query = qualifications::table
-        .filter(qualifications::agency_id.eq(agency_id))
-        .filter(qualifications::influencer_id.eq(influencer_id))
-        .order(qualifications::id.asc())
-        .limit(page.fetch_limit())
-        .select(Qualification::as_select())
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(qualifications::id.gt(after));
+host_table!(Qualification in qualifications, changed by QualificationChanges);
+
+/// A patch's checked texts, and whether it revokes.
+pub struct CheckedPatch {
+    certificate_number: Option<String>,
+    issuer: Option<String>,
+    valid_from: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+    revoked: Option<bool>,
+    revoke_reason: Option<String>,
+}
+
+fn invalid_range(field: &str) -> FieldError {
+    FieldError::new(field, "invalid_range", "valid_until is before valid_from")
+}
+
+impl HostRecord for Qualification {
+    type Create = QualificationRequest;
+    type Patch = QualificationPatch;
+    type Checked = CheckedPatch;
+
+    const AUDIT_ENTITY: &'static str = "qualification";
+    const AUDIT_CREATE: &'static str = "qualification.create";
+    const AUDIT_UPDATE: &'static str = "qualification.update";
+    const PATH_SEGMENT: &'static str = "qualifications";
+
+    fn new_row(body: QualificationRequest, stamp: Stamp) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let certificate_number = errors.check(check_text(
+            "certificate_number",
+            &body.certificate_number,
+            1,
+            100,
+        ));
+        let issuer = errors.check(check_text("issuer", &body.issuer, 1, 200));
+        if body.valid_until < body.valid_from {
+            errors.push(invalid_range("valid_until"));
+        }
+        let (Some(certificate_number), Some(issuer), true) =
+            (certificate_number, issuer, errors.is_empty())
+        else {
+            return Err(AppError::validation(errors));
+        };
+        Ok(Self {
+            agency_id: stamp.agency_id,
+            id: stamp.id,
+            influencer_id: stamp.influencer_id,
+            field: body.field,
+            certificate_number,
+            issuer,
+            valid_from: body.valid_from,
+            valid_until: body.valid_until,
+            revoked_at: None,
+            revoke_reason: None,
+            version: 1,
+            created_at: stamp.now,
+            updated_at: stamp.now,
+        })
     }
-    query.load(conn).await
-}
 
-async fn find(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-    qualification_id: Uuid,
-    for_update: bool,
-) -> QueryResult<Qualification> {
-    let query = qualifications::table
-        .filter(qualifications::agency_id.eq(agency_id))
-        .filter(qualifications::influencer_id.eq(influencer_id))
-        .filter(qualifications::id.eq(qualification_id))
-        .select(Qualification::as_select());
-    if for_update {
-        query.for_update().first(conn).await
-    } else {
-        query.first(conn).await
+    fn check_patch(body: QualificationPatch) -> Result<CheckedPatch, AppError> {
+        let mut errors = Vec::new();
+        let certificate_number = body
+            .certificate_number
+            .as_deref()
+            .and_then(|v| errors.check(check_text("certificate_number", v, 1, 100)));
+        let issuer = body
+            .issuer
+            .as_deref()
+            .and_then(|v| errors.check(check_text("issuer", v, 1, 200)));
+        let revoke_reason = body
+            .revoke_reason
+            .as_deref()
+            .and_then(|v| errors.check(check_text("revoke_reason", v, 1, 1000)));
+        if body.revoked == Some(true) && body.revoke_reason.is_none() {
+            errors.push(FieldError::new(
+                "revoke_reason",
+                "required",
+                "a revocation needs a reason",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+        Ok(CheckedPatch {
+            certificate_number,
+            issuer,
+            valid_from: body.valid_from,
+            valid_until: body.valid_until,
+            revoked: body.revoked,
+            revoke_reason,
+        })
     }
-}
 
-fn certificate_taken(error: DieselError) -> AppError {
-    conflict_on(
-        error,
-        DatabaseErrorKind::UniqueViolation,
-        "qualification_exists",
-        "This certificate is already recorded for the host.",
-    )
-}
+    fn changes(current: &Self, patch: CheckedPatch) -> Result<QualificationChanges, AppError> {
+        let valid_from = patch.valid_from.unwrap_or(current.valid_from);
+        let valid_until = patch.valid_until.unwrap_or(current.valid_until);
+        if valid_until < valid_from {
+            let field = if patch.valid_until.is_some() {
+                "valid_until"
+            } else {
+                "valid_from"
+            };
+            return Err(AppError::validation(vec![invalid_range(field)]));
+        }
+        let revoked = patch.revoked.unwrap_or(current.revoked_at.is_some());
+        if !revoked && patch.revoke_reason.is_some() {
+            return Err(AppError::validation(vec![FieldError::new(
+                "revoke_reason",
+                "not_allowed",
+                "only a revoked qualification has a revoke reason",
+            )]));
+        }
+        let reason = patch.revoke_reason;
+        let (revoked_at, revoke_reason) = match (revoked, current.revoked_at) {
+            // Revoking now, or correcting the reason of an earlier revocation.
+            (true, None) => (Some(Some(Utc::now())), reason.map(Some)),
+            (true, Some(_)) => (None, reason.map(Some)),
+            (false, Some(_)) => (Some(None), Some(None)),
+            (false, None) => (None, None),
+        };
+        Ok(QualificationChanges {
+            certificate_number: patch.certificate_number,
+            issuer: patch.issuer,
+            valid_from: patch.valid_from,
+            valid_until: patch.valid_until,
+            revoked_at,
+            revoke_reason,
+        })
+    }
 
-fn respond(status: actix_web::http::StatusCode, row: Qualification) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(row.version))
-        .json(row)
+    fn created(&self) -> Changes {
+        Changes::new()
+            .value("field", self.field)
+            .value("certificate_number", &self.certificate_number)
+            .value("valid_from", self.valid_from)
+            .value("valid_until", self.valid_until)
+    }
+
+    fn updated(current: &Self, updated: &Self) -> Changes {
+        Changes::new()
+            .change(
+                "certificate_number",
+                &current.certificate_number,
+                &updated.certificate_number,
+            )
+            .change("issuer", &current.issuer, &updated.issuer)
+            .change("valid_from", current.valid_from, updated.valid_from)
+            .change("valid_until", current.valid_until, updated.valid_until)
+            .change("revoked_at", current.revoked_at, updated.revoked_at)
+            .change(
+                "revoke_reason",
+                &current.revoke_reason,
+                &updated.revoke_reason,
+            )
+    }
+
+    fn update_action(current: &Self, updated: &Self) -> &'static str {
+        match (current.revoked_at, updated.revoked_at) {
+            (None, Some(_)) => "qualification.revoke",
+            (Some(_), None) => "qualification.unrevoke",
+            _ => Self::AUDIT_UPDATE,
+        }
+    }
+
+    fn insert_error(error: DieselError) -> AppError {
+        conflict_on(
+            error,
+            DatabaseErrorKind::UniqueViolation,
+            "qualification_exists",
+            "This certificate is already recorded for the host.",
+        )
+    }
+
+    fn update_error(error: DieselError) -> AppError {
+        Self::insert_error(error)
+    }
 }
 
 /// The host's qualifications, revoked ones included, in the order they were recorded.
@@ -152,13 +276,7 @@ pub async fn list_qualifications(
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Read)?;
-    let id = id.into_inner();
-    let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = caller.conn(&state).await?;
-    load(&mut conn, &caller, id).await?;
-    let rows = page_of(&mut conn, caller.agency_id, id, &page).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |q| q.id, |q| q)))
+    record::handlers::list::<Qualification>(state, caller, id, query).await
 }
 
 /// One qualification of the host.
@@ -178,11 +296,7 @@ pub async fn get_qualification(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Read)?;
-    let (id, qualification_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    let row = find(&mut conn, caller.agency_id, id, qualification_id, false).await?;
-    Ok(respond(actix_web::http::StatusCode::OK, row))
+    record::handlers::get::<Qualification>(state, caller, path).await
 }
 
 /// Records a qualification for a regulated field.
@@ -203,79 +317,7 @@ pub async fn create_qualification(
     id: web::Path<Uuid>,
     body: Json<QualificationRequest>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let id = id.into_inner();
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    let certificate_number = check_text("certificate_number", &body.certificate_number, 1, 100)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let issuer = check_text("issuer", &body.issuer, 1, 200)
-        .map_err(|e| errors.push(e))
-        .ok();
-    if body.valid_until < body.valid_from {
-        errors.push(FieldError::new(
-            "valid_until",
-            "invalid_range",
-            "valid_until is before valid_from",
-        ));
-    }
-    let (Some(certificate_number), Some(issuer), true) =
-        (certificate_number, issuer, errors.is_empty())
-    else {
-        return Err(AppError::validation(errors));
-    };
-    let mut conn = caller.conn(&state).await?;
-    load(&mut conn, &caller, id).await?;
-    let now = Utc::now();
-    let row = Qualification {
-        agency_id: caller.agency_id,
-        id: Uuid::now_v7(),
-        influencer_id: id,
-        field: body.field,
-        certificate_number,
-        issuer,
-        valid_from: body.valid_from,
-        valid_until: body.valid_until,
-        revoked_at: None,
-        revoke_reason: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    // Answer what was stored (the database keeps microseconds and the column's scale).
-    let row: Qualification = conn
-        .transaction(async |conn| {
-            let row: Qualification = diesel::insert_into(qualifications::table)
-                .values(&row)
-                .returning(Qualification::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(certificate_taken)?;
-            let changes = Changes::new()
-                .value("field", row.field)
-                .value("certificate_number", &row.certificate_number)
-                .value("valid_from", row.valid_from)
-                .value("valid_until", row.valid_until);
-            caller
-                .record(
-                    conn,
-                    "qualification.create",
-                    "qualification",
-                    row.id,
-                    changes,
-                )
-                .await?;
-            Ok::<_, AppError>(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(etag(row.version))
-        .insert_header((
-            "Location",
-            format!("/v1/influencers/{id}/qualifications/{}", row.id),
-        ))
-        .json(row))
+    record::handlers::create::<Qualification>(state, caller, id, body).await
 }
 
 /// Corrects a qualification (certificate, issuer, validity) or revokes it. A revoked
@@ -304,126 +346,5 @@ pub async fn update_qualification(
     path: web::Path<(Uuid, Uuid)>,
     body: Json<QualificationPatch>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let (id, qualification_id) = path.into_inner();
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    let certificate_number = body.certificate_number.as_deref().and_then(|v| {
-        check_text("certificate_number", v, 1, 100)
-            .map_err(|e| errors.push(e))
-            .ok()
-    });
-    let issuer = body.issuer.as_deref().and_then(|v| {
-        check_text("issuer", v, 1, 200)
-            .map_err(|e| errors.push(e))
-            .ok()
-    });
-    let revoke_reason = body.revoke_reason.as_deref().and_then(|v| {
-        check_text("revoke_reason", v, 1, 1000)
-            .map_err(|e| errors.push(e))
-            .ok()
-    });
-    if body.revoked == Some(true) && body.revoke_reason.is_none() {
-        errors.push(FieldError::new(
-            "revoke_reason",
-            "required",
-            "a revocation needs a reason",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
-    let mut conn = caller.conn(&state).await?;
-    let updated = conn
-        .transaction(async |conn| {
-            let current = find(conn, caller.agency_id, id, qualification_id, true).await?;
-            if_match.check(current.version)?;
-            let valid_from = body.valid_from.unwrap_or(current.valid_from);
-            let valid_until = body.valid_until.unwrap_or(current.valid_until);
-            if valid_until < valid_from {
-                return Err(AppError::validation(vec![FieldError::new(
-                    if body.valid_until.is_some() {
-                        "valid_until"
-                    } else {
-                        "valid_from"
-                    },
-                    "invalid_range",
-                    "valid_until is before valid_from",
-                )]));
-            }
-            let revoked = body.revoked.unwrap_or(current.revoked_at.is_some());
-            if !revoked && revoke_reason.is_some() {
-                return Err(AppError::validation(vec![FieldError::new(
-                    "revoke_reason",
-                    "not_allowed",
-                    "only a revoked qualification has a revoke reason",
-                )]));
-            }
-            let (revoked_at, reason) = match (revoked, current.revoked_at) {
-                // Revoking now, or correcting the reason of an earlier revocation.
-                (true, None) => (Some(Some(Utc::now())), revoke_reason.map(Some)),
-                (true, Some(_)) => (None, revoke_reason.map(Some)),
-                (false, Some(_)) => (Some(None), Some(None)),
-                (false, None) => (None, None),
-            };
-            let changes = QualificationChanges {
-                certificate_number,
-                issuer,
-                valid_from: body.valid_from,
-                valid_until: body.valid_until,
-                revoked_at,
-                revoke_reason: reason,
-            };
-            let updated: Qualification =
-                diesel::update(qualifications::table.find((caller.agency_id, qualification_id)))
-                    .set((
-                        &changes,
-                        qualifications::version.eq(qualifications::version + 1),
-                    ))
-                    .returning(Qualification::as_returning())
-                    .get_result(conn)
-                    .await
-                    .map_err(certificate_taken)?;
-            let action = match (current.revoked_at, updated.revoked_at) {
-                (None, Some(_)) => "qualification.revoke",
-                (Some(_), None) => "qualification.unrevoke",
-                _ => "qualification.update",
-            };
-            let audit = Changes::new()
-                .change(
-                    "certificate_number",
-                    &current.certificate_number,
-                    &updated.certificate_number,
-                )
-                .change("issuer", &current.issuer, &updated.issuer)
-                .change("valid_from", current.valid_from, updated.valid_from)
-                .change("valid_until", current.valid_until, updated.valid_until)
-                .change("revoked_at", current.revoked_at, updated.revoked_at)
-                .change(
-                    "revoke_reason",
-                    &current.revoke_reason,
-                    &updated.revoke_reason,
-                );
-            caller
-                .record(conn, action, "qualification", qualification_id, audit)
-                .await?;
-            Ok::<_, AppError>(updated)
-        })
-        .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, updated))
-}
-
-/// Every record of the host, unpaged (the personal-data export reads them all).
-pub async fn list_for(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    influencer_id: Uuid,
-) -> QueryResult<Vec<Qualification>> {
-    qualifications::table
-        .filter(qualifications::agency_id.eq(agency_id))
-        .filter(qualifications::influencer_id.eq(influencer_id))
-        .order(qualifications::id.asc())
-        .select(Qualification::as_select())
-        .load(conn)
-        .await
+    record::handlers::update::<Qualification>(state, caller, if_match, path, body).await
 }
