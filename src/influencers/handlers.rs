@@ -1,4 +1,5 @@
-//! Handlers of `/v1/influencers` and `/v1/influencers/{id}`: the roster and host status.
+//! Handlers of `/v1/influencers` and `/v1/influencers/{id}`: the roster (list, add, read,
+//! change). Suspension, reinstatement and termination are in `status`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -7,16 +8,16 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use uuid::Uuid;
 
 use super::dto::{
-    CreateInfluencerRequest, InfluencerListQuery, InfluencerView, ReasonRequest, TerminateQuery,
-    UpdateInfluencerRequest, check_languages,
+    CreateInfluencerRequest, InfluencerListQuery, InfluencerView, UpdateInfluencerRequest,
+    check_languages,
 };
 use super::model::{self as influencers, Influencer, InfluencerChanges, InfluencerFilter};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
 use crate::domain::enums::{InfluencerStatus, VerificationState};
-use crate::error::{AppError, FieldError};
+use crate::domain::{Collect, check_text};
+use crate::error::AppError;
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
@@ -31,20 +32,18 @@ pub async fn load(
     Ok(influencers::find(conn, caller.agency_id, id).await?)
 }
 
-fn respond(status: StatusCode, row: Influencer, identity_state: VerificationState) -> HttpResponse {
+/// A host as answered, with its `ETag` (and `Location` when created).
+pub fn respond(
+    status: StatusCode,
+    row: Influencer,
+    identity_state: VerificationState,
+) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.insert_header(etag(row.version));
     if status == StatusCode::CREATED {
         response.insert_header(("Location", format!("/v1/influencers/{}", row.id)));
     }
     response.json(InfluencerView::new(row, identity_state))
-}
-
-fn invalid_transition(detail: String) -> AppError {
-    AppError::Conflict {
-        code: "invalid_transition",
-        detail,
-    }
 }
 
 /// The roster, filterable by status, kind, platform and stage name.
@@ -105,19 +104,18 @@ pub async fn create_influencer(
     caller.require(Capability::WriteData)?;
     let body = body.into_inner();
     let mut errors = Vec::new();
-    let stage_name = check_text("stage_name", &body.stage_name, 1, 100)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let languages = check_languages("languages", body.languages.as_deref().unwrap_or_default())
-        .map_err(|e| errors.push(e))
-        .ok();
-    let notes = body
-        .notes
-        .as_deref()
-        .map(|n| check_text("notes", n, 0, 5000))
-        .transpose()
-        .map_err(|e| errors.push(e))
-        .ok()
+    let stage_name = errors.check(check_text("stage_name", &body.stage_name, 1, 100));
+    let languages = errors.check(check_languages(
+        "languages",
+        body.languages.as_deref().unwrap_or_default(),
+    ));
+    let notes = errors
+        .check(
+            body.notes
+                .as_deref()
+                .map(|n| check_text("notes", n, 0, 5000))
+                .transpose(),
+        )
         .flatten();
     let (Some(stage_name), Some(languages), true) = (stage_name, languages, errors.is_empty())
     else {
@@ -205,27 +203,25 @@ pub async fn update_influencer(
     let id = id.into_inner();
     let body = body.into_inner();
     let mut errors = Vec::new();
-    let stage_name = body
-        .stage_name
-        .as_deref()
-        .map(|n| check_text("stage_name", n, 1, 100))
-        .transpose()
-        .map_err(|e| errors.push(e))
-        .ok()
+    let stage_name = errors
+        .check(
+            body.stage_name
+                .as_deref()
+                .map(|n| check_text("stage_name", n, 1, 100))
+                .transpose(),
+        )
         .flatten();
-    let languages = body
-        .languages
-        .as_deref()
-        .map(|tags| check_languages("languages", tags))
-        .transpose()
-        .map_err(|e| errors.push(e))
-        .ok()
+    let languages = errors
+        .check(
+            body.languages
+                .as_deref()
+                .map(|tags| check_languages("languages", tags))
+                .transpose(),
+        )
         .flatten();
     let notes = match body.notes {
-        Some(Some(text)) => check_text("notes", &text, 0, 5000)
-            .map(|n| Some((!n.is_empty()).then_some(n)))
-            .map_err(|e| errors.push(e))
-            .ok()
+        Some(Some(text)) => errors
+            .check(check_text("notes", &text, 0, 5000).map(|n| Some((!n.is_empty()).then_some(n))))
             .flatten(),
         Some(None) => Some(None),
         None => None,
@@ -257,148 +253,4 @@ pub async fn update_influencer(
         })
         .await?;
     Ok(respond(StatusCode::OK, updated.0, updated.1))
-}
-
-/// Moves a host to `to` (with a reason) when its status is one of `from`.
-async fn change_status(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    from: &[InfluencerStatus],
-    to: InfluencerStatus,
-    reason: String,
-    action: &str,
-) -> Result<(Influencer, VerificationState), AppError> {
-    let mut conn = caller.conn(state).await?;
-    conn.transaction(async |conn| {
-        let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
-        if !from.contains(&current.status) {
-            return Err(invalid_transition(format!(
-                "A {} host cannot become {to}.",
-                current.status
-            )));
-        }
-        let changes = InfluencerChanges {
-            status: Some(to),
-            status_reason: Some(Some(reason.clone())),
-            status_changed_at: Some(Some(Utc::now())),
-            ..InfluencerChanges::default()
-        };
-        let updated = influencers::update(conn, caller.agency_id, id, &changes).await?;
-        let audit = Changes::new()
-            .change("status", current.status, updated.status)
-            .value("reason", &reason);
-        caller.record(conn, action, "influencer", id, audit).await?;
-        let identity_state = influencers::identity_state(conn, caller.agency_id, id).await?;
-        Ok((updated, identity_state))
-    })
-    .await
-}
-
-fn check_reason(reason: &str) -> Result<String, AppError> {
-    check_text("reason", reason, 1, 1000).map_err(|e: FieldError| AppError::validation(vec![e]))
-}
-
-/// Suspends an active host at once (e.g. a tax investigation): no new sessions, no going live.
-#[utoipa::path(
-    post, path = "/v1/influencers/{id}/suspend", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
-    request_body = ReasonRequest,
-    responses(
-        (status = 403, description = "The caller's role may not change this"),
-        (status = 200, description = "The suspended host", body = InfluencerView),
-        (status = 409, description = "Not active (`invalid_transition`)"),
-    )
-)]
-pub async fn suspend_influencer(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: Json<ReasonRequest>,
-) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Suspend)?;
-    let reason = check_reason(&body.reason)?;
-    let (row, identity_state) = change_status(
-        &state,
-        &caller,
-        id.into_inner(),
-        &[InfluencerStatus::Active],
-        InfluencerStatus::Suspended,
-        reason,
-        "influencer.suspend",
-    )
-    .await?;
-    Ok(respond(StatusCode::OK, row, identity_state))
-}
-
-/// Reinstates a suspended host.
-#[utoipa::path(
-    post, path = "/v1/influencers/{id}/reinstate", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
-    request_body = ReasonRequest,
-    responses(
-        (status = 403, description = "The caller's role may not change this"),
-        (status = 200, description = "The active host", body = InfluencerView),
-        (status = 409, description = "Not suspended (`invalid_transition`)"),
-    )
-)]
-pub async fn reinstate_influencer(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: Json<ReasonRequest>,
-) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Suspend)?;
-    let reason = check_reason(&body.reason)?;
-    let (row, identity_state) = change_status(
-        &state,
-        &caller,
-        id.into_inner(),
-        &[InfluencerStatus::Suspended],
-        InfluencerStatus::Active,
-        reason,
-        "influencer.reinstate",
-    )
-    .await?;
-    Ok(respond(StatusCode::OK, row, identity_state))
-}
-
-/// Terminates a host. The row and its history stay; a terminated host cannot come back.
-#[utoipa::path(
-    delete, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id"), TerminateQuery),
-    responses(
-        (status = 403, description = "The caller's role may not change this"),
-        (status = 204, description = "Terminated"),
-        (status = 404, description = "No such host in this agency"),
-    )
-)]
-pub async fn terminate_influencer(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    query: web::Query<TerminateQuery>,
-) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let reason = match query.into_inner().reason {
-        Some(reason) => check_reason(&reason)?,
-        None => "terminated".to_owned(),
-    };
-    let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    if load(&mut conn, &caller, id).await?.status == InfluencerStatus::Terminated {
-        return Ok(HttpResponse::NoContent().finish());
-    }
-    drop(conn);
-    change_status(
-        &state,
-        &caller,
-        id,
-        &[InfluencerStatus::Active, InfluencerStatus::Suspended],
-        InfluencerStatus::Terminated,
-        reason,
-        "influencer.terminate",
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
 }

@@ -11,6 +11,7 @@ pub mod model;
 pub mod personal_data;
 pub mod qualifications;
 pub mod record;
+pub mod status;
 
 use identity::{review, submit};
 use personal_data::erasure;
@@ -24,9 +25,9 @@ pub fn routes(routes: &mut Routes) {
         handlers::create_influencer,
         handlers::get_influencer,
         handlers::update_influencer,
-        handlers::terminate_influencer,
-        handlers::suspend_influencer,
-        handlers::reinstate_influencer,
+        status::terminate_influencer,
+        status::suspend_influencer,
+        status::reinstate_influencer,
         identity::get_identity,
         submit::put_identity,
         review::verify_identity,
