@@ -125,7 +125,7 @@ pub async fn host_compliance(
             .map(|(_, _, v)| v),
     );
     violations.extend(
-        crate::sales::impact::sales_findings(&mut conn, caller.agency_id, &[id])
+        super::findings::sales_findings(&mut conn, caller.agency_id, &[id])
             .await?
             .into_iter()
             .map(|(_, v)| v),

@@ -270,7 +270,7 @@ async fn evaluate(
     for (host, session, violation) in findings(conn, agency_id, Some(&active)).await? {
         out.push(issue(agency_id, host, session, violation));
     }
-    for (host, violation) in crate::sales::impact::sales_findings(conn, agency_id, &active).await? {
+    for (host, violation) in super::findings::sales_findings(conn, agency_id, &active).await? {
         out.push(issue(agency_id, host, None, violation));
     }
 
