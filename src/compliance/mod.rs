@@ -1,9 +1,14 @@
 //! The compliance engine: the rules (pure), snapshots of hosts for them, and the pages that
 //! list open violations.
 
+pub mod actions;
+pub mod dto;
 pub mod findings;
 pub mod handlers;
 pub mod issues;
+pub mod kinds;
+pub mod page;
+pub mod refresh;
 pub mod rules;
 pub mod snapshot;
 
@@ -13,7 +18,7 @@ pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
         handlers::host_compliance,
         handlers::compliance_issues,
-        handlers::acknowledge_issue,
-        handlers::resolve_issue,
+        actions::acknowledge_issue,
+        actions::resolve_issue,
     );
 }

@@ -1,21 +1,26 @@
 //! The catalogue: products, recalls and their impact, and hosts' product tests.
 
+pub mod catalogue;
+pub mod changes;
+pub mod checks;
 pub mod dto;
-pub mod handlers;
+pub mod impact;
 pub mod model;
+pub mod testing;
+pub mod trail;
 
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
-        handlers::list_products,
-        handlers::create_product,
-        handlers::get_product,
-        handlers::update_product,
-        handlers::recall_product,
-        handlers::product_impact,
-        handlers::list_tests,
-        handlers::create_test,
-        handlers::get_test,
+        catalogue::list_products,
+        catalogue::create_product,
+        catalogue::get_product,
+        changes::update_product,
+        changes::recall_product,
+        impact::product_impact,
+        testing::list_tests,
+        testing::create_test,
+        testing::get_test,
     );
 }

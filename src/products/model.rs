@@ -130,6 +130,14 @@ pub struct ProductChanges {
     pub recalled_by: Option<Option<Uuid>>,
 }
 
+/// Inserts a new product; a taken SKU is the database's unique violation.
+pub async fn insert(conn: &mut AsyncPgConnection, product: &Product) -> QueryResult<usize> {
+    diesel::insert_into(products::table)
+        .values(product)
+        .execute(conn)
+        .await
+}
+
 pub async fn update(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
@@ -156,6 +164,18 @@ pub struct ProductTest {
     pub evidence_url: Option<String>,
     pub recorded_by: Uuid,
     pub created_at: DateTime<Utc>,
+}
+
+/// Inserts a product test and answers it as stored (the database keeps microseconds).
+pub async fn insert_test(
+    conn: &mut AsyncPgConnection,
+    test: &ProductTest,
+) -> QueryResult<ProductTest> {
+    diesel::insert_into(product_tests::table)
+        .values(test)
+        .returning(ProductTest::as_returning())
+        .get_result(conn)
+        .await
 }
 
 /// The product's tests, newest first (by test day, then id), after `after` when given.

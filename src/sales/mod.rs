@@ -3,7 +3,6 @@
 
 pub mod dto;
 pub mod handlers;
-pub mod impact;
 pub mod imports;
 pub mod ledger;
 pub mod lookup;

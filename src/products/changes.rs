@@ -1,0 +1,131 @@
+//! Handlers that change a product: its fields (`PATCH`) and its recall.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use diesel_async::AsyncConnection as _;
+use uuid::Uuid;
+
+use super::catalogue::respond;
+use super::checks::product_changes;
+use super::dto::{ProductView, UpdateProductRequest};
+use super::model::{self as products, ProductChanges};
+use crate::audit::model::Changes;
+use crate::auth::caller::Caller;
+use crate::auth::roles::Capability;
+use crate::domain::check_text;
+use crate::error::AppError;
+use crate::etag::IfMatch;
+use crate::influencers::dto::ReasonRequest;
+use crate::json::Json;
+use crate::state::AppState;
+
+/// Changes a product. The SKU never changes; a recall is `POST .../recall`.
+#[utoipa::path(
+    patch, path = "/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
+    request_body = UpdateProductRequest,
+    responses(
+        (status = 403, description = "The caller's role may not change this"),
+        (status = 200, description = "The updated product", body = ProductView),
+        (status = 404, description = "No such product in this agency"),
+        (status = 412, description = "Stale `If-Match`"),
+        (status = 422, description = "Invalid fields"),
+    )
+)]
+pub async fn update_product(
+    state: web::Data<AppState>,
+    caller: Caller,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    body: Json<UpdateProductRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::WriteData)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut conn = caller.conn(&state).await?;
+    let updated = conn
+        .transaction(async |conn| {
+            let current = products::find_for_update(conn, caller.agency_id, id).await?;
+            if_match.check(current.version)?;
+            let changes = product_changes(&body, &current)?;
+            let updated = products::update(conn, caller.agency_id, id, &changes).await?;
+            let audit = Changes::new()
+                .change("name", &current.name, &updated.name)
+                .change("brand", &current.brand, &updated.brand)
+                .change("category", &current.category, &updated.category)
+                .change(
+                    "list_price",
+                    current.list_price.to_string(),
+                    updated.list_price.to_string(),
+                )
+                .change("currency", &current.currency, &updated.currency)
+                .change(
+                    "commission_percent",
+                    current.commission_percent.to_string(),
+                    updated.commission_percent.to_string(),
+                )
+                .change(
+                    "regulated_field",
+                    current.regulated_field,
+                    updated.regulated_field,
+                );
+            caller
+                .record(conn, "product.update", "product", id, audit)
+                .await?;
+            Ok::<_, AppError>(updated)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, updated))
+}
+
+/// Recalls a product as dangerous (owner, admin, compliance). Upcoming sessions featuring it
+/// show `product_recalled` at once and cannot go live.
+#[utoipa::path(
+    post, path = "/v1/products/{id}/recall", tag = "products", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Product id")),
+    request_body = ReasonRequest,
+    responses(
+        (status = 403, description = "The caller's role may not change this"),
+        (status = 200, description = "The recalled product", body = ProductView),
+        (status = 409, description = "Already recalled (`already_recalled`)"),
+    )
+)]
+pub async fn recall_product(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Json<ReasonRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Capability::Verify)?;
+    let id = id.into_inner();
+    let reason =
+        check_text("reason", &body.reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?;
+    let mut conn = caller.conn(&state).await?;
+    let recalled = conn
+        .transaction(async |conn| {
+            let current = products::find_for_update(conn, caller.agency_id, id).await?;
+            if current.recalled_at.is_some() {
+                return Err(AppError::Conflict {
+                    code: "already_recalled",
+                    detail: "The product is already recalled.".to_owned(),
+                });
+            }
+            let changes = ProductChanges {
+                recalled_at: Some(Some(Utc::now())),
+                recall_reason: Some(Some(reason.clone())),
+                recalled_by: Some(Some(caller.user_id)),
+                ..ProductChanges::default()
+            };
+            let updated = products::update(conn, caller.agency_id, id, &changes).await?;
+            let audit = Changes::new()
+                .change("recalled", false, true)
+                .value("reason", &reason);
+            caller
+                .record(conn, "product.recall", "product", id, audit)
+                .await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, recalled))
+}
