@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::findings::findings;
+use super::plan::{self, Draft};
 use super::rules::{Stage, Violation, ViolationCode, evaluate_host};
 use super::snapshot::{self, Hosts};
 use crate::domain::enums::{InfluencerStatus, SessionState};
@@ -28,7 +29,6 @@ use crate::schema::{
     influencers, live_sessions,
 };
 use crate::sessions::model::{self as sessions, LiveSession};
-use crate::sessions::plan::{self, Draft};
 use crate::text_enum;
 
 text_enum! {

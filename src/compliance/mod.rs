@@ -1,9 +1,11 @@
 //! The compliance engine: the rules (pure), snapshots of hosts for them, and the pages that
 //! list open violations.
 
+pub mod context;
 pub mod findings;
 pub mod handlers;
 pub mod issues;
+pub mod plan;
 pub mod rules;
 pub mod snapshot;
 
