@@ -5,6 +5,9 @@
 //! commit together; the same key with the same body then replays that answer, with another
 //! body it is 422 `idempotency_key_reused`. A failed request releases its key so the client may
 //! retry. A claim abandoned by a crash is taken over after [`ABANDONED_AFTER_SECS`].
+//!
+//! [`run`] is the one path of such a create: it claims the key before any other work, so a
+//! replay answers what the first call answered without checking or judging the request again.
 
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
@@ -94,7 +97,7 @@ pub struct Claim {
 }
 
 /// What claiming found.
-pub enum Claimed {
+enum Claimed {
     /// Go ahead; complete or release the claim afterwards.
     Fresh(Claim),
     /// The same request was answered before: send this.
@@ -122,8 +125,30 @@ struct Stored {
     started_at: chrono::DateTime<Utc>,
 }
 
+/// Runs an idempotent create: claims `key` first, then either answers the stored response
+/// (a replay) or runs `body`, which checks the request and writes it in a transaction that
+/// calls [`Claim::complete`]. A failing `body` releases the claim, so a corrected retry may
+/// use the same key. Without a key, `body` simply runs.
+pub async fn run(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    key: &IdempotencyKey,
+    fingerprint: Vec<u8>,
+    body: impl AsyncFnOnce(&mut AsyncPgConnection, &Claim) -> Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let claim = match claim(conn, caller, key, fingerprint).await? {
+        Claimed::Replay(answer) => return Ok(answer.into_response(true)),
+        Claimed::Fresh(claim) => claim,
+    };
+    let outcome = body(conn, &claim).await;
+    if outcome.is_err() {
+        claim.release(conn, caller).await;
+    }
+    outcome
+}
+
 /// Claims `key` (no key: nothing to claim) for this caller and request fingerprint.
-pub async fn claim(
+async fn claim(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     key: &IdempotencyKey,

@@ -97,8 +97,7 @@ pub(super) async fn rule_context(
     state: &AppState,
     agency_id: Uuid,
 ) -> Result<RuleContext, AppError> {
-    let (time_zone, valid_days) =
-        crate::sessions::handlers::rule_context(conn, state, agency_id).await?;
+    let (time_zone, valid_days) = super::context::rule_context(conn, state, agency_id).await?;
     Ok(RuleContext {
         today: local_today(&time_zone),
         time_zone,

@@ -11,13 +11,13 @@ use uuid::Uuid;
 
 use super::findings::{findings, sales_findings};
 use super::kinds::{IssueKind, issue_id};
+use super::plan::{self, Draft};
 use super::rules::{Stage, Violation, ViolationCode, evaluate_host};
 use super::snapshot::{self, Hosts};
 use crate::domain::enums::{InfluencerStatus, SessionState};
 use crate::error::AppError;
 use crate::schema::{compliance_issues, live_sessions};
 use crate::sessions::model::{self as sessions, LiveSession};
-use crate::sessions::plan::{self, Draft};
 
 /// What the rules are evaluated with.
 #[derive(Debug, Clone)]

@@ -2,12 +2,14 @@
 //! list open violations.
 
 pub mod actions;
+pub mod context;
 pub mod dto;
 pub mod findings;
 pub mod handlers;
 pub mod issues;
 pub mod kinds;
 pub mod page;
+pub mod plan;
 pub mod refresh;
 pub mod rules;
 pub mod snapshot;

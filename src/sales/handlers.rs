@@ -17,7 +17,7 @@ use crate::auth::roles::Capability;
 use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
 use crate::error::{AppError, FieldError, serde_error};
-use crate::idempotency::{self, Answer, Claimed, IdempotencyKey};
+use crate::idempotency::{self, Answer, IdempotencyKey};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
@@ -87,53 +87,52 @@ pub async fn create_sale(
         });
     }
     let mut conn = caller.conn(&state).await?;
-    let (currency, tz) = line_defaults(&mut conn, caller.agency_id).await?;
-    let input = check_line(&row, currency, tz, Utc::now()).map_err(AppError::validation)?;
-    let resolved = ledger::resolve(&mut conn, caller.agency_id, vec![input])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a resolved line went missing")))?
-        .map_err(AppError::validation)?;
-    let claim = match idempotency::claim(&mut conn, &caller, &key, fingerprint).await? {
-        Claimed::Replay(answer) => return Ok(answer.into_response(true)),
-        Claimed::Fresh(claim) => claim,
-    };
-    let writer = Writer {
-        audit: caller.audit(),
-        user_id: caller.user_id,
-        import_batch_id: None,
-    };
-    let outcome = conn
-        .transaction(async |conn| {
-            // The insert is the one look-up of the order line: a known line inserts nothing.
-            let sale = ledger::insert_new(conn, &writer, &resolved)
+    idempotency::run(
+        &mut conn,
+        &caller,
+        &key,
+        fingerprint,
+        async |conn, claim| {
+            let (currency, tz) = line_defaults(conn, caller.agency_id).await?;
+            let input = check_line(&row, currency, tz, Utc::now()).map_err(AppError::validation)?;
+            let resolved = ledger::resolve(conn, caller.agency_id, vec![input])
                 .await?
-                .ok_or_else(duplicate_order_line)?;
-            let changes = crate::audit::model::Changes::new()
-                .value("platform", sale.platform)
-                .value("external_order_id", &sale.external_order_id)
-                .value("gross", sale.gross.to_string())
-                .value("currency", sale.currency.trim());
-            caller
-                .record(conn, "sale.create", "sale", sale.id, changes)
+                .pop()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a resolved line went missing")))?
+                .map_err(AppError::validation)?;
+            let writer = Writer {
+                audit: caller.audit(),
+                user_id: caller.user_id,
+                import_batch_id: None,
+            };
+            let answer = conn
+                .transaction(async |conn| {
+                    // The insert is the one look-up of the order line: a known line inserts nothing.
+                    let sale = ledger::insert_new(conn, &writer, &resolved)
+                        .await?
+                        .ok_or_else(duplicate_order_line)?;
+                    let changes = crate::audit::model::Changes::new()
+                        .value("platform", sale.platform)
+                        .value("external_order_id", &sale.external_order_id)
+                        .value("gross", sale.gross.to_string())
+                        .value("currency", sale.currency.trim());
+                    caller
+                        .record(conn, "sale.create", "sale", sale.id, changes)
+                        .await?;
+                    let view = SaleView::new(sale, None);
+                    let answer = Answer::new(
+                        StatusCode::CREATED,
+                        &view,
+                        Some(format!("/v1/sales/{}", view.id)),
+                    )?;
+                    claim.complete(conn, &caller, &answer).await?;
+                    Ok::<_, AppError>(answer)
+                })
                 .await?;
-            let view = SaleView::new(sale, None);
-            let answer = Answer::new(
-                StatusCode::CREATED,
-                &view,
-                Some(format!("/v1/sales/{}", view.id)),
-            )?;
-            claim.complete(conn, &caller, &answer).await?;
-            Ok(answer)
-        })
-        .await;
-    match outcome {
-        Ok(answer) => Ok(answer.into_response(false)),
-        Err(error) => {
-            claim.release(&mut conn, &caller).await;
-            Err(error)
-        }
-    }
+            Ok(answer.into_response(false))
+        },
+    )
+    .await
 }
 
 /// The ledger, newest first, filterable by host, platform, session, product, status and time.

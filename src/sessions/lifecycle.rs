@@ -7,15 +7,15 @@ use chrono::Utc;
 use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
 
+use super::checks::{compliance_refusal, invalid_transition};
 use super::dto::{CancelRequest, ReviewRequest, SessionView};
-use super::handlers::{
-    answer_with, compliance_refusal, invalid_transition, respond, rule_context, view,
-};
 use super::model::{self as sessions, ReviewRow, SessionChanges};
-use super::plan::{self, Draft};
+use super::views::{answer_with, respond, view};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
+use crate::compliance::context::rule_context;
+use crate::compliance::plan::{self, Draft};
 use crate::compliance::rules::ready_to_start;
 use crate::domain::check_text;
 use crate::domain::enums::SessionState;

@@ -2,22 +2,26 @@
 //! the calendar feed.
 
 pub mod calendar;
+pub mod checks;
+pub mod create;
 pub mod dto;
-pub mod handlers;
 pub mod lifecycle;
+pub mod lineup;
 pub mod model;
-pub mod plan;
+pub mod read;
+pub mod update;
+pub mod views;
 
 use crate::routing::Routes;
 
 pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
-        handlers::list_sessions,
-        handlers::create_session,
+        read::list_sessions,
+        create::create_session,
         calendar::calendar_feed,
-        handlers::get_session,
-        handlers::update_session,
-        handlers::put_lineup,
+        read::get_session,
+        update::update_session,
+        lineup::put_lineup,
         lifecycle::start_session,
         lifecycle::end_session,
         lifecycle::cancel_session,
