@@ -180,7 +180,7 @@ async fn rule_context(
     let (time_zone, valid_days) =
         crate::sessions::handlers::rule_context(conn, state, agency_id).await?;
     Ok(RuleContext {
-        today: local_today(&time_zone),
+        today: local_today(&time_zone)?,
         time_zone,
         valid_days,
     })

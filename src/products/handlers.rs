@@ -151,7 +151,9 @@ pub async fn create_product(
     let category = optional_text("category", body.category.as_deref(), 100, &mut errors);
     let currency = parse_currency(
         "currency",
-        body.currency.as_deref().unwrap_or(&agency.default_currency),
+        body.currency
+            .as_deref()
+            .unwrap_or(agency.default_currency.code()),
     )
     .map_err(|e| errors.push(e))
     .ok();
@@ -182,7 +184,7 @@ pub async fn create_product(
         brand,
         category,
         list_price,
-        currency: currency.code().to_owned(),
+        currency,
         commission_percent: commission,
         regulated_field: body.regulated_field,
         recalled_at: None,
@@ -202,7 +204,7 @@ pub async fn create_product(
             .value("sku", &product.sku)
             .value("name", &product.name)
             .value("list_price", product.list_price.to_string())
-            .value("currency", &product.currency)
+            .value("currency", product.currency)
             .value("commission_percent", product.commission_percent.to_string())
             .value("regulated_field", product.regulated_field);
         caller
@@ -282,21 +284,12 @@ pub async fn update_product(
                 Some(code) => parse_currency("currency", code)
                     .map_err(|e| errors.push(e))
                     .ok(),
-                None => Some(
-                    crate::domain::currency::Currency::parse(&current.currency).ok_or_else(
-                        || {
-                            anyhow::anyhow!(
-                                "product {id}: stored currency {} is unknown",
-                                current.currency
-                            )
-                        },
-                    )?,
-                ),
+                None => Some(current.currency),
             };
             // A price is only meaningful in its currency: a new currency needs its price.
             if let Some(new) = currency
                 && body.currency.is_some()
-                && new.code() != current.currency
+                && new != current.currency
                 && body.list_price.is_none()
             {
                 errors.push(FieldError::new(
@@ -327,11 +320,7 @@ pub async fn update_product(
                 brand,
                 category,
                 list_price,
-                currency: body
-                    .currency
-                    .as_ref()
-                    .and(currency)
-                    .map(|c| c.code().to_owned()),
+                currency: body.currency.as_ref().and(currency),
                 commission_percent: commission,
                 regulated_field: body.regulated_field,
                 ..ProductChanges::default()

@@ -20,7 +20,6 @@ use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::compliance::rules::{Violation, blocks_scheduling};
-use crate::domain::currency::Currency;
 use crate::domain::enums::SessionState;
 use crate::domain::money::parse_amount;
 use crate::domain::{check_text, check_url};
@@ -71,7 +70,7 @@ pub async fn rule_context(
 ) -> Result<plan::RuleContext, AppError> {
     let agency = agencies::find(conn, agency_id).await?;
     Ok((
-        agency.time_zone,
+        agency.time_zone.name().to_owned(),
         state.settings.compliance.product_test_valid_days,
     ))
 }
@@ -166,7 +165,7 @@ pub async fn check_lineup(
             ));
             continue;
         }
-        let currency = Currency::parse(&product.currency).unwrap_or(Currency::CNY);
+        let currency = product.currency;
         let price = match &item.planned_price {
             None | Some(serde_json::Value::Null) => None,
             Some(value) => {

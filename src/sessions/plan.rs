@@ -15,7 +15,6 @@ use crate::compliance::rules::{
 };
 use crate::compliance::snapshot::{self, Hosts};
 use crate::domain::enums::{AccountStatus, Platform};
-use crate::domain::money::format_amount;
 use crate::error::AppError;
 use crate::products::model::{self as products, Product};
 use crate::schema::platform_accounts;
@@ -355,10 +354,8 @@ pub fn assemble(
                         product_id: p.id,
                         sku: p.sku.clone(),
                         name: p.name.clone(),
-                        planned_price: l
-                            .planned_price
-                            .map(|price| format_amount(price, &p.currency)),
-                        currency: p.currency.clone(),
+                        planned_price: l.planned_price.map(|price| p.currency.format(price)),
+                        currency: p.currency.code().to_owned(),
                         recalled: p.recalled_at.is_some(),
                     })
                 })
