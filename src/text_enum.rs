@@ -1,5 +1,6 @@
 //! `text_enum!`: a closed set of values stored as `text` (with a `CHECK` in the migration),
-//! spelled in snake_case in JSON and SQL, parsed rather than trusted.
+//! spelled in snake_case in JSON and SQL, parsed rather than trusted; and `text_sql!`, the
+//! diesel mapping of any value stored as its text (enums, `Currency`).
 
 /// Declares an enum whose variants map to fixed snake_case strings, with serde, OpenAPI schema,
 /// `Display`, `FromStr` and diesel `Text` conversions.
@@ -56,18 +57,28 @@ macro_rules! text_enum {
             }
         }
 
-        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+        $crate::text_sql!($name, as_str);
+    };
+}
+
+/// Maps `$type` to a `text` (or `char(n)`) column through its text form: `$as_str` writes it and
+/// `FromStr` reads it back, so a stored value that does not parse is an error, never a default.
+/// `$type` also derives `AsExpression` and `FromSqlRow` with `sql_type = Text`.
+#[macro_export]
+macro_rules! text_sql {
+    ($type:ty, $as_str:ident) => {
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $type {
             fn to_sql<'b>(
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
             ) -> diesel::serialize::Result {
                 use std::io::Write as _;
-                out.write_all(self.as_str().as_bytes())?;
+                out.write_all(self.$as_str().as_bytes())?;
                 Ok(diesel::serialize::IsNull::No)
             }
         }
 
-        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $type {
             fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
                 let text = std::str::from_utf8(bytes.as_bytes())?;
                 text.parse().map_err(Into::into)

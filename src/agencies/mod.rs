@@ -4,23 +4,22 @@ pub mod model;
 pub mod signup;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
+
+use crate::error::AppError;
 
 /// Today's date in the agency's time zone: the day the rules are evaluated on.
 pub async fn today_for(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
-) -> Result<NaiveDate, crate::error::AppError> {
-    let agency = model::find(conn, agency_id).await?;
-    Ok(local_today(&agency.time_zone))
+) -> Result<NaiveDate, AppError> {
+    let defaults = model::defaults(conn, agency_id).await?;
+    Ok(today_in(defaults.time_zone))
 }
 
-/// Today's date in `time_zone` (UTC when the name is unknown).
-pub fn local_today(time_zone: &str) -> NaiveDate {
-    let now = chrono::Utc::now();
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
-        Err(_) => now.date_naive(),
-    }
+/// Today's date in `time_zone`.
+pub fn today_in(time_zone: Tz) -> NaiveDate {
+    chrono::Utc::now().with_timezone(&time_zone).date_naive()
 }

@@ -9,7 +9,8 @@ use super::model::{self as agencies, Agency};
 use crate::audit::model::{AuditContext, Changes, REDACTED};
 use crate::auth::password::{self, Passwords};
 use crate::auth::roles::Role;
-use crate::domain::check_text;
+use crate::domain::currency::Currency;
+use crate::domain::{Collect, check_text};
 use crate::error::{AppError, FieldError};
 use crate::staff::email::Email;
 use crate::staff::model::{self as users, NewUser, User};
@@ -31,42 +32,33 @@ struct CheckedAgency {
     name: String,
     email: Email,
     display_name: String,
-    time_zone: String,
+    time_zone: chrono_tz::Tz,
 }
 
 /// Checks an IANA time zone name.
-pub fn check_time_zone(field: &str, value: &str) -> Result<String, FieldError> {
+pub fn check_time_zone(field: &str, value: &str) -> Result<chrono_tz::Tz, FieldError> {
     value
         .parse::<chrono_tz::Tz>()
-        .map(|tz| tz.name().to_owned())
         .map_err(|_| FieldError::new(field, "invalid_time_zone", "not an IANA time zone name"))
 }
 
 fn check(input: &NewAgency) -> Result<CheckedAgency, AppError> {
     let mut errors = Vec::new();
-    let name = check_text("agency_name", &input.agency_name, 1, 200)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let email = Email::parse("email", &input.email)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let name = errors.check(check_text("agency_name", &input.agency_name, 1, 200));
+    let email = errors.check(Email::parse("email", &input.email));
     if let Err(error) = password::check_new_password("password", &input.password) {
         errors.push(error);
     }
     let display_name = match &input.display_name {
-        Some(value) => check_text("display_name", value, 1, 200)
-            .map_err(|e| errors.push(e))
-            .ok(),
+        Some(value) => errors.check(check_text("display_name", value, 1, 200)),
         None => email
             .as_ref()
             .map(|e| e.as_str().split('@').next().unwrap_or_default().to_owned()),
     };
-    let time_zone = check_time_zone(
+    let time_zone = errors.check(check_time_zone(
         "time_zone",
         input.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE),
-    )
-    .map_err(|e| errors.push(e))
-    .ok();
+    ));
     match (name, email, display_name, time_zone) {
         (Some(name), Some(email), Some(display_name), Some(time_zone)) if errors.is_empty() => {
             Ok(CheckedAgency {
@@ -103,7 +95,7 @@ pub async fn create_agency_with_owner(
         id: Uuid::now_v7(),
         name: checked.name,
         time_zone: checked.time_zone,
-        default_currency: "CNY".to_owned(),
+        default_currency: Currency::CNY,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -111,7 +103,7 @@ pub async fn create_agency_with_owner(
     let owner_id = Uuid::now_v7();
     // Reports and rollups compute local days in PostgreSQL: the zone must be one it knows too.
     let known: Result<usize, _> = diesel::sql_query("SELECT now() AT TIME ZONE $1")
-        .bind::<diesel::sql_types::Text, _>(&agency.time_zone)
+        .bind::<diesel::sql_types::Text, _>(agency.time_zone.name())
         .execute(conn)
         .await;
     match known {
@@ -158,7 +150,7 @@ pub async fn create_agency_with_owner(
                     Some(agency.id),
                     Changes::new()
                         .value("name", &agency.name)
-                        .value("time_zone", &agency.time_zone),
+                        .value("time_zone", agency.time_zone.name()),
                 )
                 .await?;
             let audit = AuditContext {

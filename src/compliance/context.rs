@@ -1,6 +1,7 @@
 //! What judging reads besides the facts of a session: the agency's time zone and how long a
 //! product test stays valid.
 
+use chrono_tz::Tz;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -10,7 +11,7 @@ use crate::state::AppState;
 
 /// The agency's time zone and the days a product test stays valid: what judging reads besides
 /// the facts.
-pub type RuleContext = (String, u32);
+pub type RuleContext = (Tz, u32);
 
 /// The agency's time zone and the product-test validity the rules use.
 pub async fn rule_context(

@@ -10,7 +10,7 @@ use super::page::{self, IssueFilter};
 use super::refresh::refresh;
 use super::rules::evaluate_host;
 use super::snapshot::{self, Hosts};
-use crate::agencies::{local_today, today_for};
+use crate::agencies::{today_for, today_in};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::error::AppError;
@@ -99,7 +99,7 @@ pub(super) async fn rule_context(
 ) -> Result<RuleContext, AppError> {
     let (time_zone, valid_days) = super::context::rule_context(conn, state, agency_id).await?;
     Ok(RuleContext {
-        today: local_today(&time_zone),
+        today: today_in(time_zone),
         time_zone,
         valid_days,
     })

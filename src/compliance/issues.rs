@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -22,7 +23,7 @@ use crate::sessions::model::{self as sessions, LiveSession};
 /// What the rules are evaluated with.
 #[derive(Debug, Clone)]
 pub struct RuleContext {
-    pub time_zone: String,
+    pub time_zone: Tz,
     pub valid_days: u32,
     /// The agency-local day.
     pub today: NaiveDate,
@@ -122,7 +123,7 @@ pub(super) async fn evaluate(
     let verdicts = plan::evaluate(
         conn,
         agency_id,
-        &context.time_zone,
+        context.time_zone,
         context.valid_days,
         &drafts,
     )

@@ -29,7 +29,7 @@ pub async fn refresh(
 ) -> Result<(), AppError> {
     let valid_days = i32::try_from(context.valid_days).unwrap_or(i32::MAX);
     let is_current = |row: &(Option<NaiveDate>, String, i32)| {
-        row.0 == Some(context.today) && row.1 == context.time_zone && row.2 == valid_days
+        row.0 == Some(context.today) && row.1 == context.time_zone.name() && row.2 == valid_days
     };
     // One round trip when nothing changed: how the list was evaluated, and whether any host is
     // dirty since.
@@ -57,7 +57,7 @@ pub async fn refresh(
             .values((
                 compliance_refresh::agency_id.eq(agency_id),
                 compliance_refresh::evaluated_on.eq(None::<NaiveDate>),
-                compliance_refresh::time_zone.eq(&context.time_zone),
+                compliance_refresh::time_zone.eq(context.time_zone.name()),
                 compliance_refresh::valid_days.eq(valid_days),
             ))
             .on_conflict_do_nothing()
@@ -98,7 +98,7 @@ pub async fn refresh(
             diesel::update(compliance_refresh::table.find(agency_id))
                 .set((
                     compliance_refresh::evaluated_on.eq(Some(context.today)),
-                    compliance_refresh::time_zone.eq(&context.time_zone),
+                    compliance_refresh::time_zone.eq(context.time_zone.name()),
                     compliance_refresh::valid_days.eq(valid_days),
                 ))
                 .execute(conn)

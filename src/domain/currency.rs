@@ -1,9 +1,26 @@
 //! `Currency`: an ISO 4217 code the service knows, with its minor unit (how many decimals its
-//! amounts may have).
+//! amounts may have). Stored as its code (`char(3)` columns) and answered as its code in JSON.
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+
+/// A known currency. Read from the database it is parsed once: a stored code the service does
+/// not know is an error, never a guess.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub struct Currency {
     code: &'static str,
     minor_unit: u32,
@@ -77,6 +94,7 @@ impl Currency {
             .map(|&(code, minor_unit)| Currency { code, minor_unit })
     }
 
+    /// The ISO 4217 code, e.g. `"CNY"`.
     pub fn code(self) -> &'static str {
         self.code
     }
@@ -85,6 +103,15 @@ impl Currency {
     pub fn minor_unit(self) -> u32 {
         self.minor_unit
     }
+
+    /// An amount as answered: exactly the currency's decimals (`"199.00"`, `"1200"` for JPY),
+    /// rounded half to even.
+    pub fn format(self, amount: Decimal) -> String {
+        let mut rounded =
+            amount.round_dp_with_strategy(self.minor_unit, RoundingStrategy::MidpointNearestEven);
+        rounded.rescale(self.minor_unit);
+        rounded.to_string()
+    }
 }
 
 impl fmt::Display for Currency {
@@ -92,6 +119,23 @@ impl fmt::Display for Currency {
         f.write_str(self.code)
     }
 }
+
+impl std::str::FromStr for Currency {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Currency::parse(code)
+            .ok_or_else(|| format!("{code:?} is not a currency this service knows"))
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code)
+    }
+}
+
+crate::text_sql!(Currency, code);
 
 #[cfg(test)]
 mod tests {
@@ -107,5 +151,20 @@ mod tests {
         let mut sorted = CURRENCIES.to_vec();
         sorted.sort();
         assert_eq!(sorted, CURRENCIES.to_vec(), "kept sorted for review");
+    }
+
+    #[test]
+    fn amounts_are_formatted_with_the_minor_unit_and_codes_serialize_as_text() {
+        assert_eq!(Currency::CNY.format(Decimal::from(199)), "199.00");
+        assert_eq!(Currency::CNY.format(Decimal::new(12_345, 3)), "12.34");
+        assert_eq!(
+            "JPY"
+                .parse::<Currency>()
+                .unwrap()
+                .format(Decimal::from(1200)),
+            "1200"
+        );
+        assert!("XXX".parse::<Currency>().is_err());
+        assert_eq!(serde_json::to_string(&Currency::CNY).unwrap(), "\"CNY\"");
     }
 }

@@ -22,12 +22,11 @@ pub fn parse_amount(field: &str, value: &Value, currency: Currency) -> Result<De
 }
 
 /// An amount as answered: exactly the currency's decimals (`"199.00"`, `"1200"` for JPY).
+/// An unknown code is formatted with two decimals.
 pub fn format_amount(amount: Decimal, currency: &str) -> String {
-    let minor = Currency::parse(currency).map_or(2, Currency::minor_unit);
-    let mut rounded =
-        amount.round_dp_with_strategy(minor, rust_decimal::RoundingStrategy::MidpointNearestEven);
-    rounded.rescale(minor);
-    rounded.to_string()
+    Currency::parse(currency)
+        .unwrap_or(Currency::CNY)
+        .format(amount)
 }
 
 /// Parses a currency code field, or answers the field error.

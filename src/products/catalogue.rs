@@ -81,11 +81,7 @@ pub async fn create_product(
     caller.require(Capability::WriteData)?;
     let mut conn = caller.conn(&state).await?;
     let agency = agencies::find(&mut conn, caller.agency_id).await?;
-    let product = new_product(
-        body.into_inner(),
-        caller.agency_id,
-        &agency.default_currency,
-    )?;
+    let product = new_product(body.into_inner(), caller.agency_id, agency.default_currency)?;
     conn.transaction(async |conn| {
         products::insert(conn, &product).await.map_err(|error| {
             conflict_on(
@@ -99,7 +95,7 @@ pub async fn create_product(
             .value("sku", &product.sku)
             .value("name", &product.name)
             .value("list_price", product.list_price.to_string())
-            .value("currency", &product.currency)
+            .value("currency", product.currency)
             .value("commission_percent", product.commission_percent.to_string())
             .value("regulated_field", product.regulated_field);
         caller

@@ -59,7 +59,7 @@ pub async fn update_product(
                     current.list_price.to_string(),
                     updated.list_price.to_string(),
                 )
-                .change("currency", &current.currency, &updated.currency)
+                .change("currency", current.currency, updated.currency)
                 .change(
                     "commission_percent",
                     current.commission_percent.to_string(),

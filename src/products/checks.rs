@@ -58,7 +58,7 @@ fn percent(field: &str, value: &serde_json::Value) -> Result<Decimal, FieldError
 pub fn new_product(
     body: CreateProductRequest,
     agency_id: Uuid,
-    default_currency: &str,
+    default_currency: Currency,
 ) -> Result<Product, AppError> {
     let mut errors = Vec::new();
     let sku = errors.check(check_sku(&body.sku));
@@ -67,7 +67,7 @@ pub fn new_product(
     let category = optional_text("category", body.category.as_deref(), 100, &mut errors);
     let currency = errors.check(parse_currency(
         "currency",
-        body.currency.as_deref().unwrap_or(default_currency),
+        body.currency.as_deref().unwrap_or(default_currency.code()),
     ));
     let list_price =
         currency.and_then(|c| errors.check(parse_amount("list_price", &body.list_price, c)));
@@ -91,7 +91,7 @@ pub fn new_product(
         brand,
         category,
         list_price,
-        currency: currency.code().to_owned(),
+        currency,
         commission_percent: commission,
         regulated_field: body.regulated_field,
         recalled_at: None,
@@ -128,17 +128,11 @@ pub fn product_changes(
         .map(|c| optional_text("category", c.as_deref(), 100, &mut errors));
     let currency = match &body.currency {
         Some(code) => errors.check(parse_currency("currency", code)),
-        None => Some(Currency::parse(&current.currency).ok_or_else(|| {
-            anyhow::anyhow!(
-                "product {}: stored currency {} is unknown",
-                current.id,
-                current.currency
-            )
-        })?),
+        None => Some(current.currency),
     };
     if let Some(new) = currency
         && body.currency.is_some()
-        && new.code() != current.currency
+        && new != current.currency
         && body.list_price.is_none()
     {
         errors.push(FieldError::new(
@@ -166,11 +160,7 @@ pub fn product_changes(
         brand,
         category,
         list_price,
-        currency: body
-            .currency
-            .as_ref()
-            .and(currency)
-            .map(|c| c.code().to_owned()),
+        currency: body.currency.as_ref().and(currency),
         commission_percent: commission,
         regulated_field: body.regulated_field,
         ..ProductChanges::default()

@@ -36,13 +36,13 @@ impl From<Product> for ProductView {
     fn from(p: Product) -> Self {
         Self {
             id: p.id,
-            list_price: format_amount(p.list_price, &p.currency),
+            list_price: p.currency.format(p.list_price),
             commission_percent: format_amount(p.commission_percent, "CNY"),
             sku: p.sku,
             name: p.name,
             brand: p.brand,
             category: p.category,
-            currency: p.currency,
+            currency: p.currency.code().to_owned(),
             regulated_field: p.regulated_field,
             recalled: p.recalled_at.is_some(),
             recalled_at: p.recalled_at,

@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::domain::currency::Currency;
 use crate::domain::enums::{RegulatedField, TestResult};
 use crate::schema::{product_tests, products};
 
@@ -19,7 +20,7 @@ pub struct Product {
     pub brand: Option<String>,
     pub category: Option<String>,
     pub list_price: Decimal,
-    pub currency: String,
+    pub currency: Currency,
     pub commission_percent: Decimal,
     pub regulated_field: Option<RegulatedField>,
     pub recalled_at: Option<DateTime<Utc>>,
@@ -122,7 +123,7 @@ pub struct ProductChanges {
     pub brand: Option<Option<String>>,
     pub category: Option<Option<String>>,
     pub list_price: Option<Decimal>,
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     pub commission_percent: Option<Decimal>,
     pub regulated_field: Option<Option<RegulatedField>>,
     pub recalled_at: Option<Option<DateTime<Utc>>>,

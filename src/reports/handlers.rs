@@ -131,21 +131,19 @@ async fn time_zone(
     raw: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Result<(chrono_tz::Tz, bool), AppError> {
-    let agency_zone = agencies::find(conn, agency_id).await?.time_zone;
-    let name = raw
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .unwrap_or(&agency_zone)
-        .to_owned();
-    let tz = name.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
-        errors.push(FieldError::new(
-            "tz",
-            "invalid_time_zone",
-            "not an IANA time zone name",
-        ));
-        chrono_tz::UTC
-    });
-    Ok((tz, tz.name() == agency_zone))
+    let agency_zone = agencies::defaults(conn, agency_id).await?.time_zone;
+    let tz = match raw.map(str::trim).filter(|t| !t.is_empty()) {
+        None => agency_zone,
+        Some(name) => name.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+            errors.push(FieldError::new(
+                "tz",
+                "invalid_time_zone",
+                "not an IANA time zone name",
+            ));
+            chrono_tz::UTC
+        }),
+    };
+    Ok((tz, tz == agency_zone))
 }
 
 async fn gmv_query(

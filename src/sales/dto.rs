@@ -6,8 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::model::{ImportBatch, Refund, Sale, SaleStatus};
+use crate::domain::currency::Currency;
 use crate::domain::enums::Platform;
-use crate::domain::money::format_amount;
 use crate::error::FieldError;
 
 /// An order line. Money fields are decimal strings in `currency`.
@@ -22,7 +22,8 @@ pub struct SaleView {
     pub product_id: Uuid,
     pub quantity: i32,
     pub unit_price: String,
-    pub currency: String,
+    #[schema(value_type = String)]
+    pub currency: Currency,
     /// quantity × unit_price.
     pub gross: String,
     pub status: SaleStatus,
@@ -41,8 +42,8 @@ pub struct SaleView {
 
 impl SaleView {
     pub fn new(sale: Sale, refunds: Option<Vec<Refund>>) -> Self {
-        let currency = sale.currency.trim().to_owned();
-        let money = |amount| format_amount(amount, &currency);
+        let currency = sale.currency;
+        let money = |amount| currency.format(amount);
         Self {
             id: sale.id,
             platform: sale.platform,
@@ -63,7 +64,7 @@ impl SaleView {
             updated_at: sale.updated_at,
             refunds: refunds.map(|list| {
                 list.into_iter()
-                    .map(|r| RefundView::new(r, &currency))
+                    .map(|r| RefundView::new(r, currency))
                     .collect()
             }),
             currency,
@@ -78,7 +79,8 @@ pub struct RefundView {
     pub sale_id: Uuid,
     /// Decimal string in `currency` (the line's).
     pub amount: String,
-    pub currency: String,
+    #[schema(value_type = String)]
+    pub currency: Currency,
     pub reason: Option<String>,
     pub recorded_by: Uuid,
     pub import_batch_id: Option<Uuid>,
@@ -86,12 +88,12 @@ pub struct RefundView {
 }
 
 impl RefundView {
-    pub fn new(refund: Refund, currency: &str) -> Self {
+    pub fn new(refund: Refund, currency: Currency) -> Self {
         Self {
             id: refund.id,
             sale_id: refund.sale_id,
-            amount: format_amount(refund.amount, currency),
-            currency: currency.to_owned(),
+            amount: currency.format(refund.amount),
+            currency,
             reason: refund.reason,
             recorded_by: refund.recorded_by,
             import_batch_id: refund.import_batch_id,

@@ -4,17 +4,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
 
 use super::dto::{RefundRequest, RefundView, SaleListQuery, SaleRequest, SaleView};
 use super::ledger::{self, Writer};
 use super::model::{self as sales, Refund, SaleFilter, SaleStatus};
 use super::validate::{FIELDS, check_line};
-use crate::agencies::model as agencies;
+use crate::agencies::model::{self as agencies, AgencyDefaults};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::currency::Currency;
 use crate::domain::money::parse_amount;
 use crate::error::{AppError, FieldError, serde_error};
 use crate::idempotency::{self, Answer, IdempotencyKey};
@@ -28,20 +27,6 @@ fn duplicate_order_line() -> AppError {
         detail: "This platform's order line is already recorded; corrections are refunds."
             .to_owned(),
     }
-}
-
-/// The agency's default currency and time zone, for lines that name neither.
-pub async fn line_defaults(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-) -> Result<(Currency, chrono_tz::Tz), AppError> {
-    let agency = agencies::find(conn, agency_id).await?;
-    let currency = Currency::parse(agency.default_currency.trim()).unwrap_or(Currency::CNY);
-    let tz = agency
-        .time_zone
-        .parse::<chrono_tz::Tz>()
-        .unwrap_or(chrono_tz::Asia::Shanghai);
-    Ok((currency, tz))
 }
 
 /// Records one order line. Valid data is always accepted, even when it reveals a compliance
@@ -93,7 +78,10 @@ pub async fn create_sale(
         &key,
         fingerprint,
         async |conn, claim| {
-            let (currency, tz) = line_defaults(conn, caller.agency_id).await?;
+            let AgencyDefaults {
+                currency,
+                time_zone: tz,
+            } = agencies::defaults(conn, caller.agency_id).await?;
             let input = check_line(&row, currency, tz, Utc::now()).map_err(AppError::validation)?;
             let resolved = ledger::resolve(conn, caller.agency_id, vec![input])
                 .await?
@@ -115,7 +103,7 @@ pub async fn create_sale(
                         .value("platform", sale.platform)
                         .value("external_order_id", &sale.external_order_id)
                         .value("gross", sale.gross.to_string())
-                        .value("currency", sale.currency.trim());
+                        .value("currency", sale.currency);
                     caller
                         .record(conn, "sale.create", "sale", sale.id, changes)
                         .await?;
@@ -245,7 +233,7 @@ pub async fn refund_sale(
                     detail: "A cancelled order line cannot be refunded.".to_owned(),
                 });
             }
-            let currency = Currency::parse(sale.currency.trim()).unwrap_or(Currency::CNY);
+            let currency = sale.currency;
             let amount = parse_amount("amount", &body.amount, currency)
                 .map_err(|e| AppError::validation(vec![e]))?;
             if amount.is_zero() {
@@ -260,11 +248,8 @@ pub async fn refund_sale(
                     code: "refund_exceeds_gross",
                     detail: format!(
                         "Only {} of {} remains to refund.",
-                        crate::domain::money::format_amount(
-                            sale.gross - sale.refunded_amount,
-                            currency.code()
-                        ),
-                        crate::domain::money::format_amount(sale.gross, currency.code())
+                        currency.format(sale.gross - sale.refunded_amount),
+                        currency.format(sale.gross)
                     ),
                     errors: vec![FieldError::new(
                         "amount",
@@ -310,12 +295,12 @@ pub async fn refund_sale(
             caller
                 .record(conn, "sale.refund", "sale", id, changes)
                 .await?;
-            Ok((refund, updated.currency.trim().to_owned()))
+            Ok((refund, updated.currency))
         })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/sales/{id}/refunds/{}", refund.id)))
-        .json(RefundView::new(refund, &currency)))
+        .json(RefundView::new(refund, currency)))
 }
 
 /// One refund entry of a line.
@@ -340,5 +325,5 @@ pub async fn get_refund(
     let mut conn = caller.conn(&state).await?;
     let sale = sales::find(&mut conn, caller.agency_id, id).await?;
     let refund = sales::find_refund(&mut conn, caller.agency_id, id, refund_id).await?;
-    Ok(HttpResponse::Ok().json(RefundView::new(refund, sale.currency.trim())))
+    Ok(HttpResponse::Ok().json(RefundView::new(refund, sale.currency)))
 }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::db::KeepPrepared;
+use crate::domain::currency::Currency;
 use crate::domain::enums::Platform;
 use crate::schema::{import_batches, refunds, sales};
 use crate::text_enum;
@@ -35,7 +36,9 @@ impl SaleStatus {
     }
 }
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+/// An order line. Inserted without `version` and the times, which the database sets: the values
+/// a line carries there before its insert are never written.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = sales)]
 pub struct Sale {
     pub agency_id: Uuid,
@@ -48,31 +51,7 @@ pub struct Sale {
     pub product_id: Uuid,
     pub quantity: i32,
     pub unit_price: Decimal,
-    pub currency: String,
-    pub gross: Decimal,
-    pub commission_percent: Decimal,
-    pub status: SaleStatus,
-    pub refunded_amount: Decimal,
-    pub import_batch_id: Option<Uuid>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = sales)]
-pub struct NewSale {
-    pub agency_id: Uuid,
-    pub id: Uuid,
-    pub platform: Platform,
-    pub external_order_id: String,
-    pub sold_at: DateTime<Utc>,
-    pub influencer_id: Uuid,
-    pub live_session_id: Option<Uuid>,
-    pub product_id: Uuid,
-    pub quantity: i32,
-    pub unit_price: Decimal,
-    pub currency: String,
+    pub currency: Currency,
     /// quantity × unit_price (the database checks it).
     pub gross: Decimal,
     /// The product's commission rate when the line was recorded.
@@ -80,6 +59,12 @@ pub struct NewSale {
     pub status: SaleStatus,
     pub refunded_amount: Decimal,
     pub import_batch_id: Option<Uuid>,
+    #[diesel(skip_insertion)]
+    pub version: i32,
+    #[diesel(skip_insertion)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(skip_insertion)]
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

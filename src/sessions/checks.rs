@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::dto::{LineupItemRequest, Venue};
 use super::model::LineupRow;
 use crate::compliance::rules::Violation;
-use crate::domain::currency::Currency;
 use crate::domain::enums::SessionState;
 use crate::domain::money::parse_amount;
 use crate::domain::{Collect, check_text};
@@ -140,7 +139,7 @@ pub async fn check_lineup(
             ));
             continue;
         }
-        let currency = Currency::parse(&product.currency).unwrap_or(Currency::CNY);
+        let currency = product.currency;
         let price = match &item.planned_price {
             None | Some(serde_json::Value::Null) => None,
             Some(value) => errors.check(parse_amount(

@@ -64,7 +64,7 @@ pub async fn start_session(
             let facts = plan::Facts::load(
                 conn,
                 caller.agency_id,
-                &rules.0,
+                rules.0,
                 rules.1,
                 &[draft.clone(), stored],
             )

@@ -61,7 +61,7 @@ pub async fn list_sessions(
     .await?;
     let (rows, next_cursor) = page.split(rows, |s| (s.scheduled_start, s.id));
     let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
-    let items = views(&mut conn, caller.agency_id, &time_zone, valid_days, rows).await?;
+    let items = views(&mut conn, caller.agency_id, time_zone, valid_days, rows).await?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use chrono_tz::Tz;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -14,7 +15,6 @@ use crate::compliance::context::{RuleContext, rule_context};
 use crate::compliance::plan::{Draft, Facts, draft_of};
 use crate::compliance::rules::ready_to_start;
 use crate::domain::enums::Platform;
-use crate::domain::money::format_amount;
 use crate::error::AppError;
 use crate::etag::etag;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub async fn view(
     row: LiveSession,
 ) -> Result<SessionView, AppError> {
     let (time_zone, valid_days) = rule_context(conn, state, agency_id).await?;
-    single(views(conn, agency_id, &time_zone, valid_days, vec![row]).await?)
+    single(views(conn, agency_id, time_zone, valid_days, vec![row]).await?)
 }
 
 /// One session's answer, judged on the facts the request already read when they cover it.
@@ -38,7 +38,7 @@ pub async fn answer_with(
     row: LiveSession,
     facts: Option<Facts>,
 ) -> Result<SessionView, AppError> {
-    single(views_with(conn, agency_id, &rules.0, rules.1, vec![row], facts).await?)
+    single(views_with(conn, agency_id, rules.0, rules.1, vec![row], facts).await?)
 }
 
 /// The one answer of a list built for one session.
@@ -62,7 +62,7 @@ pub fn respond(status: StatusCode, view: &SessionView) -> HttpResponse {
 pub async fn views(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
-    time_zone: &str,
+    time_zone: Tz,
     valid_days: u32,
     rows: Vec<LiveSession>,
 ) -> Result<Vec<SessionView>, AppError> {
@@ -74,7 +74,7 @@ pub async fn views(
 pub async fn views_with(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
-    time_zone: &str,
+    time_zone: Tz,
     valid_days: u32,
     rows: Vec<LiveSession>,
     known: Option<Facts>,
@@ -115,10 +115,8 @@ pub fn assemble(
                         product_id: p.id,
                         sku: p.sku.clone(),
                         name: p.name.clone(),
-                        planned_price: l
-                            .planned_price
-                            .map(|price| format_amount(price, &p.currency)),
-                        currency: p.currency.clone(),
+                        planned_price: l.planned_price.map(|price| p.currency.format(price)),
+                        currency: p.currency.code().to_owned(),
                         recalled: p.recalled_at.is_some(),
                     })
                 })
@@ -142,7 +140,7 @@ pub fn assemble(
                 title: s.title,
                 scheduled_start: s.scheduled_start,
                 scheduled_end: s.scheduled_end,
-                time_zone: facts.time_zone().to_owned(),
+                time_zone: facts.time_zone().name().to_owned(),
                 language: s.language,
                 venue,
                 ai_label: s.ai_label,

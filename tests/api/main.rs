@@ -30,4 +30,5 @@ mod sessions;
 mod shutdown;
 mod subresources;
 mod system;
+mod typed;
 mod users;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
+use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -21,7 +22,7 @@ use crate::schema::platform_accounts;
 /// and the hosts' passing tests over the days the drafts fall on. Loaded once per answer, in a
 /// few queries for any number of drafts, and then read by both the rules and the answer.
 pub struct Facts {
-    pub(super) time_zone: String,
+    pub(super) time_zone: Tz,
     pub(super) valid_days: u32,
     pub(super) hosts: HashSet<Uuid>,
     pub(super) snapshots: HashMap<Uuid, HostSnapshot>,
@@ -48,7 +49,7 @@ impl Facts {
     pub async fn load(
         conn: &mut AsyncPgConnection,
         agency_id: Uuid,
-        time_zone: &str,
+        time_zone: Tz,
         valid_days: u32,
         drafts: &[Draft],
     ) -> Result<Facts, AppError> {
@@ -60,7 +61,7 @@ impl Facts {
     pub async fn load_knowing(
         conn: &mut AsyncPgConnection,
         agency_id: Uuid,
-        time_zone: &str,
+        time_zone: Tz,
         valid_days: u32,
         drafts: &[Draft],
         known: Vec<Product>,
@@ -122,7 +123,7 @@ impl Facts {
             None => Vec::new(),
         };
         Ok(Facts {
-            time_zone: time_zone.to_owned(),
+            time_zone,
             valid_days,
             hosts: hosts.into_iter().collect(),
             snapshots,
@@ -145,7 +146,7 @@ impl Facts {
         Self::load_knowing(
             conn,
             agency_id,
-            &rules.0,
+            rules.0,
             rules.1,
             std::slice::from_ref(draft),
             known,
@@ -154,8 +155,8 @@ impl Facts {
     }
 
     /// The agency time zone the facts were read for.
-    pub fn time_zone(&self) -> &str {
-        &self.time_zone
+    pub fn time_zone(&self) -> Tz {
+        self.time_zone
     }
 
     /// A product the drafts name, as read (absent when not found in the agency).

@@ -12,7 +12,7 @@ use crate::error::AppError;
 impl Facts {
     /// Whether these facts hold all that judging `draft` reads.
     pub fn covers(&self, draft: &Draft) -> bool {
-        let date = local_date(draft.scheduled_start, &self.time_zone);
+        let date = local_date(draft.scheduled_start, self.time_zone);
         self.hosts.contains(&draft.influencer_id)
             && draft.product_ids.iter().all(|id| self.asked.contains(id))
             && (draft.product_ids.is_empty()
@@ -53,7 +53,7 @@ impl Facts {
     /// What the rules see of a draft these facts cover.
     fn plan(&self, draft: &Draft) -> SessionPlan {
         let window = Duration::days(i64::from(self.valid_days));
-        let date = local_date(draft.scheduled_start, &self.time_zone);
+        let date = local_date(draft.scheduled_start, self.time_zone);
         // Fail closed: an account or a product that is not found is a violation, not skipped.
         let platform = self.platform_of(draft.platform_account_id);
         let unknown_products = draft

@@ -5,6 +5,7 @@ mod facts;
 mod judge;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -26,18 +27,15 @@ pub struct Draft {
 }
 
 /// The agency-local day of an instant.
-pub fn local_date(at: DateTime<Utc>, time_zone: &str) -> NaiveDate {
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => at.with_timezone(&tz).date_naive(),
-        Err(_) => at.date_naive(),
-    }
+pub fn local_date(at: DateTime<Utc>, time_zone: Tz) -> NaiveDate {
+    at.with_timezone(&time_zone).date_naive()
 }
 
 /// The violations of each draft, in order.
 pub async fn evaluate(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
-    time_zone: &str,
+    time_zone: Tz,
     valid_days: u32,
     drafts: &[Draft],
 ) -> Result<Vec<Vec<Violation>>, AppError> {

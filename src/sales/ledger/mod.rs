@@ -1,0 +1,308 @@
+//! Writing checked lines into the ledger: looking up hosts, products and sessions for many
+//! lines at once ([`resolve`]), then inserting new lines, updating known ones whose status or
+//! refunds moved, and reporting the rest as duplicates or conflicts. Never overwrites anything
+//! else.
+
+mod resolve;
+
+pub use resolve::{Resolved, resolve};
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::model::{self as sales, Refund, Sale, SaleStatus};
+use crate::audit::model::{AuditContext, Changes};
+use crate::db::KeepPrepared;
+use crate::domain::enums::Platform;
+use crate::error::{AppError, FieldError};
+use crate::schema::{refunds, sales as sales_table};
+
+/// What writing a line did.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Inserted(Uuid),
+    Updated(Uuid),
+    Duplicate(Uuid),
+    Conflict(Vec<FieldError>),
+}
+
+/// Who writes and under which import batch.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    pub audit: AuditContext,
+    pub user_id: Uuid,
+    pub import_batch_id: Option<Uuid>,
+}
+
+impl Writer {
+    /// A refund entry of `amount` on the line `sale_id`, recorded by this writer.
+    fn refund(&self, sale_id: Uuid, amount: Decimal, reason: &str) -> Refund {
+        Refund {
+            agency_id: self.audit.agency_id,
+            id: Uuid::now_v7(),
+            sale_id,
+            amount,
+            reason: Some(reason.to_owned()),
+            recorded_by: self.user_id,
+            import_batch_id: self.import_batch_id,
+            created_at: Utc::now(),
+        }
+    }
+
+    /// The refund entry of a line that arrives already (partly) refunded.
+    fn initial_refund(&self, sale: &Sale) -> Refund {
+        self.refund(
+            sale.id,
+            sale.refunded_amount,
+            "refunded on the platform before the line was recorded",
+        )
+    }
+}
+
+/// The line to insert (`version` and the times are the database's, see [`Sale`]).
+fn new_sale(writer: &Writer, line: &Resolved) -> Sale {
+    let now = Utc::now();
+    Sale {
+        agency_id: writer.audit.agency_id,
+        id: Uuid::now_v7(),
+        platform: line.input.platform,
+        external_order_id: line.input.external_order_id.clone(),
+        sold_at: line.input.sold_at,
+        influencer_id: line.influencer_id,
+        live_session_id: line.input.live_session_id,
+        product_id: line.product_id,
+        quantity: line.input.quantity,
+        unit_price: line.input.unit_price,
+        currency: line.input.currency,
+        gross: line.input.gross(),
+        commission_percent: line.commission_percent,
+        status: line.input.status,
+        refunded_amount: line.input.refunded_amount,
+        import_batch_id: writer.import_batch_id,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The fields of a known line that differ from `line` and may not change.
+fn conflicts(known: &Sale, line: &Resolved) -> Vec<FieldError> {
+    let mut differ = Vec::new();
+    let mut check = |field: &str, same: bool| {
+        if !same {
+            differ.push(FieldError::new(
+                field,
+                "conflicts",
+                format!("differs from the recorded order line ({field} never changes)"),
+            ));
+        }
+    };
+    check("sold_at", known.sold_at == line.input.sold_at);
+    check("influencer_id", known.influencer_id == line.influencer_id);
+    check(
+        "live_session_id",
+        known.live_session_id == line.input.live_session_id,
+    );
+    check("product_id", known.product_id == line.product_id);
+    check("quantity", known.quantity == line.input.quantity);
+    check("unit_price", known.unit_price == line.input.unit_price);
+    check("currency", known.currency == line.input.currency);
+    if line.input.refunded_amount < known.refunded_amount {
+        differ.push(FieldError::new(
+            "refunded_amount",
+            "conflicts",
+            "a refund cannot be taken back",
+        ));
+    }
+    if known.status == SaleStatus::Cancelled && line.input.status != SaleStatus::Cancelled {
+        differ.push(FieldError::new(
+            "status",
+            "conflicts",
+            "a cancelled order line stays cancelled",
+        ));
+    }
+    differ
+}
+
+/// Inserts one line that must be new, with a refund entry for any refunded amount, and answers
+/// it as stored; `None` when the order line is already recorded. The insert itself is the
+/// look-up of the order line (`ON CONFLICT DO NOTHING` on its unique key), and `RETURNING`
+/// answers the row, so the single-sale path neither looks the line up first nor re-reads it.
+pub async fn insert_new(
+    conn: &mut AsyncPgConnection,
+    writer: &Writer,
+    line: &Resolved,
+) -> Result<Option<Sale>, AppError> {
+    let row = new_sale(writer, line);
+    let Some(sale) = KeepPrepared(
+        diesel::insert_into(sales_table::table)
+            .values(&row)
+            .on_conflict((
+                sales_table::agency_id,
+                sales_table::platform,
+                sales_table::external_order_id,
+            ))
+            .do_nothing()
+            .returning(Sale::as_returning()),
+    )
+    .get_result::<Sale>(conn)
+    .await
+    .optional()?
+    else {
+        return Ok(None);
+    };
+    if sale.refunded_amount > Decimal::ZERO {
+        diesel::insert_into(refunds::table)
+            .values(&writer.initial_refund(&sale))
+            .execute(conn)
+            .await?;
+    }
+    Ok(Some(sale))
+}
+
+/// Inserts new lines in chunks, with the refund entries of those that arrive refunded.
+async fn insert_all(
+    conn: &mut AsyncPgConnection,
+    writer: &Writer,
+    inserts: &[Sale],
+) -> Result<(), AppError> {
+    for chunk in inserts.chunks(1000) {
+        diesel::insert_into(sales_table::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    let initial_refunds: Vec<Refund> = inserts
+        .iter()
+        .filter(|s| s.refunded_amount > Decimal::ZERO)
+        .map(|s| writer.initial_refund(s))
+        .collect();
+    for chunk in initial_refunds.chunks(1000) {
+        diesel::insert_into(refunds::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves a known line to the status and refunded amount `line` states (a refund entry for the
+/// increase, the cancellation), audited; answers the line as stored.
+async fn update_known(
+    conn: &mut AsyncPgConnection,
+    writer: &Writer,
+    sale: &Sale,
+    line: &Resolved,
+) -> Result<Sale, AppError> {
+    let mut current = sale.clone();
+    let increase = line.input.refunded_amount - sale.refunded_amount;
+    if increase > Decimal::ZERO {
+        let refund = writer.refund(sale.id, increase, "refund reported by the platform");
+        current = sales::apply_refund(conn, &current, &refund).await?.0;
+    }
+    if line.input.status == SaleStatus::Cancelled && current.status != SaleStatus::Cancelled {
+        current = sales::set_status(conn, &current, SaleStatus::Cancelled).await?;
+    }
+    let changes = Changes::new()
+        .change("status", sale.status, current.status)
+        .change(
+            "refunded_amount",
+            sale.refunded_amount.to_string(),
+            current.refunded_amount.to_string(),
+        )
+        .value("import_batch_id", writer.import_batch_id);
+    writer
+        .audit
+        .record(conn, "sale.update", "sale", Some(sale.id), changes)
+        .await?;
+    Ok(current)
+}
+
+/// What a known line and a line stating it call for: a conflict, nothing (a duplicate), or an
+/// update (`None`).
+fn compare(sale: &Sale, line: &Resolved) -> Option<Outcome> {
+    let differ = conflicts(sale, line);
+    if !differ.is_empty() {
+        Some(Outcome::Conflict(differ))
+    } else if sale.status == line.input.status && sale.refunded_amount == line.input.refunded_amount
+    {
+        Some(Outcome::Duplicate(sale.id))
+    } else {
+        None
+    }
+}
+
+/// Writes lines: new ones are inserted (with a refund entry for any refunded amount), known
+/// ones are updated when only their status or refunds moved (audited), left alone when equal,
+/// and reported as conflicts otherwise.
+pub async fn write(
+    conn: &mut AsyncPgConnection,
+    writer: &Writer,
+    lines: Vec<Resolved>,
+) -> Result<Vec<Outcome>, AppError> {
+    let keys: Vec<(Platform, String)> = lines
+        .iter()
+        .map(|l| (l.input.platform, l.input.external_order_id.clone()))
+        .collect();
+    let mut known: HashMap<(Platform, String), Sale> =
+        sales::find_lines(conn, writer.audit.agency_id, &keys)
+            .await?
+            .into_iter()
+            .map(|s| ((s.platform, s.external_order_id.clone()), s))
+            .collect();
+    // Lines new to the ledger but repeated within this batch compare against their first copy.
+    let mut fresh: HashMap<(Platform, String), (Uuid, Resolved)> = HashMap::new();
+    let mut inserts: Vec<Sale> = Vec::new();
+    let mut outcomes = Vec::with_capacity(lines.len());
+    let mut updates: Vec<(usize, (Platform, String), Resolved)> = Vec::new();
+
+    for (line, key) in lines.into_iter().zip(keys) {
+        if let Some(sale) = known.get(&key) {
+            match compare(sale, &line) {
+                Some(outcome) => outcomes.push(outcome),
+                None => {
+                    updates.push((outcomes.len(), key, line));
+                    outcomes.push(Outcome::Updated(Uuid::nil()));
+                }
+            }
+        } else if let Some((id, first)) = fresh.get(&key) {
+            outcomes.push(if first.same_as(&line) {
+                Outcome::Duplicate(*id)
+            } else {
+                Outcome::Conflict(vec![FieldError::new(
+                    "external_order_id",
+                    "conflicts",
+                    "the same order line appears earlier in this import with other values",
+                )])
+            });
+        } else {
+            let sale = new_sale(writer, &line);
+            outcomes.push(Outcome::Inserted(sale.id));
+            fresh.insert(key, (sale.id, line));
+            inserts.push(sale);
+        }
+    }
+    insert_all(conn, writer, &inserts).await?;
+
+    for (index, key, line) in updates {
+        // The same line may be updated twice in one batch: build on the latest state.
+        let Some(sale) = known.get(&key) else {
+            continue;
+        };
+        outcomes[index] = match compare(sale, &line) {
+            Some(outcome) => outcome,
+            None => {
+                let current = update_known(conn, writer, sale, &line).await?;
+                let outcome = Outcome::Updated(current.id);
+                known.insert(key, current);
+                outcome
+            }
+        };
+    }
+    Ok(outcomes)
+}
