@@ -1,7 +1,7 @@
 //! Typed settings: `config/default.toml`, then `config/{MCN_ENV}.toml`, then the environment
 //! (`MCN__SECTION__KEY`, plus `DATABASE_URL` and `MCN_ADDR`).
 //!
-//! The sections are in [`sections`], loading in [`load`], the checks in [`checks`]; everything is
+//! The sections are in `sections`, loading in `load`, the checks in `checks`; everything is
 //! used as `crate::config::X`.
 
 mod checks;

@@ -16,8 +16,8 @@
 //!   500 everywhere;
 //! - public routes say `security: []`; a `Location` header is declared on every 201 of a `POST`.
 //!
-//! The shared error answers are in [`responses`], the completion of each operation in
-//! [`complete`].
+//! The shared error answers are in `responses`, the completion of each operation in
+//! `complete`.
 
 mod complete;
 mod responses;

@@ -4,7 +4,7 @@
 //! Groupings the hourly rollups can answer (platform, influencer, day, week, month) read them;
 //! the others read the ledger. Days, weeks and months are local to the report's time zone;
 //! rollups serve every zone whose offsets are whole hours, others read the ledger too. The
-//! statement itself is assembled in [`sql`].
+//! statement itself is assembled in `sql`.
 
 mod sql;
 
