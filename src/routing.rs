@@ -34,6 +34,21 @@ macro_rules! routes {
     };
 }
 
+/// `Routes::get`, `Routes::post`, …: [`Routes::add`] with that method.
+macro_rules! method_shortcuts {
+    ($($name:ident => $method:ident),+ $(,)?) => {$(
+        #[doc = concat!("Adds `handler` for ", stringify!($method), " on `path`.")]
+        pub fn $name<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
+        where
+            F: Handler<Args>,
+            Args: FromRequest + 'static,
+            F::Output: Responder + 'static,
+        {
+            self.add(Method::$method, path, handler)
+        }
+    )+};
+}
+
 /// One documented operation: where it is served and what the annotation says of it.
 pub struct Documented {
     pub method: HttpMethod,
@@ -117,50 +132,7 @@ impl Routes {
         &self.schemas
     }
 
-    pub fn get<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::GET, path, handler)
-    }
-
-    pub fn post<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::POST, path, handler)
-    }
-
-    pub fn put<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::PUT, path, handler)
-    }
-
-    pub fn patch<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::PATCH, path, handler)
-    }
-
-    pub fn delete<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::DELETE, path, handler)
-    }
+    method_shortcuts!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE);
 
     /// Every mounted (method, path), sorted.
     pub fn mounted(&self) -> Vec<(Method, String)> {

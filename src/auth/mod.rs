@@ -5,6 +5,7 @@ pub mod caller;
 pub mod dto;
 pub mod handlers;
 pub mod hashing;
+pub mod login;
 pub mod model;
 pub mod password;
 pub mod roles;
@@ -46,10 +47,11 @@ impl AuthServices {
     }
 }
 
+/// Mounts the auth routes.
 pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
         handlers::signup,
-        handlers::login,
+        login::login,
         handlers::refresh,
         handlers::logout,
         handlers::me,

@@ -1,7 +1,9 @@
 //! CSV downloads of the reports, safe to open in a spreadsheet.
 
-use actix_web::HttpRequest;
 use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::error::AppError;
 
 /// Whether the client asked for CSV (`Accept: text/csv`).
 pub fn wants_csv(req: &HttpRequest) -> bool {
@@ -31,6 +33,22 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> 
         writer.write_record(row.iter().map(|cell| escape_cell(cell)))?;
     }
     writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The CSV download `name`: `header`, then `records`.
+pub fn download(
+    name: &str,
+    header: &[&str],
+    records: &[Vec<String>],
+) -> Result<HttpResponse, AppError> {
+    let body = render(header, records)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
 }
 
 #[cfg(test)]

@@ -7,14 +7,20 @@ pub mod export;
 pub mod fold;
 pub mod gmv;
 pub mod handlers;
+pub mod params;
+pub mod period;
+pub mod rows;
 pub mod settlement;
+pub mod statement;
+pub mod svg;
 
 use crate::routing::Routes;
 
+/// Mounts the report routes.
 pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
         handlers::gmv_report,
-        handlers::gmv_chart,
+        svg::gmv_chart,
         handlers::settlement_report,
     );
 }

@@ -13,7 +13,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::gmv::{local_midnight, next_month, whole_hour_zone};
+use super::period::{local_midnight, next_month, whole_hour_zone};
+use super::statement::Binds;
 use crate::domain::currency::Currency;
 use crate::error::AppError;
 
@@ -71,39 +72,39 @@ pub async fn run(
 ) -> Result<Vec<SettlementRow>, AppError> {
     let start = local_midnight(first, tz);
     let end = local_midnight(next_month(first), tz);
+    // The statement is one of three texts, chosen by `agency_zone` and the zone's offsets;
+    // nothing of the request's text enters it, its values are bound.
+    let mut binds = Binds::default();
+    let agency = binds.bind::<SqlUuid, _>(agency_id);
     // Per host, currency and local day; then the contract valid on each day (contracts of a
     // host never overlap) splits the commission, summed exactly.
-    let per_day = if agency_zone {
+    let daily_split = format!(
+        "SELECT d.influencer_id, d.currency, d.net, d.commission_basis, \
+                c.agency_share_percent AS share, c.id IS NULL AS missing \
+         FROM days d LEFT JOIN contracts c ON c.agency_id = {agency} AND c.influencer_id = d.influencer_id \
+              AND c.valid_from <= d.day AND (c.valid_until IS NULL OR d.day <= c.valid_until)"
+    );
+    let split = if agency_zone {
+        let (first, next) = (
+            binds.bind::<Date, _>(first),
+            binds.bind::<Date, _>(next_month(first)),
+        );
         // The daily rollup and its unfolded deltas; hosts the monthly rollup answers for are
         // left out (see `uniform` below).
-        "SELECT influencer_id, currency, day, sum(gross - refunded) AS net, \
-                sum(gross_commission - refunded_commission) AS commission_basis \
-         FROM sales_daily_host_live WHERE agency_id = $1 AND day >= $5 AND day < $6 AND $2 <= $3 AND $4 <> '' \
-           AND influencer_id NOT IN (SELECT influencer_id FROM uniform) \
-         GROUP BY 1, 2, 3 HAVING sum(orders) <> 0 OR sum(gross) <> 0"
-    } else if whole_hour_zone(tz, start, end) {
-        "SELECT influencer_id, currency, (bucket AT TIME ZONE $4)::date AS day, \
-                sum(gross - refunded) AS net, sum(gross_commission - refunded_commission) AS commission_basis \
-         FROM sales_rollup_host_live WHERE agency_id = $1 AND bucket >= $2 AND bucket < $3 AND $5 <= $6 \
-         GROUP BY 1, 2, 3 HAVING sum(orders) <> 0"
-    } else {
-        "SELECT influencer_id, currency, (sold_at AT TIME ZONE $4)::date AS day, \
-                sum(gross - refunded_amount) AS net, sum((gross - refunded_amount) * commission_percent) AS commission_basis \
-         FROM sales WHERE agency_id = $1 AND sold_at >= $2 AND sold_at < $3 AND $5 <= $6 AND status <> 'cancelled' \
-         GROUP BY 1, 2, 3"
-    };
-    let daily_split = "SELECT d.influencer_id, d.currency, d.net, d.commission_basis, \
-                c.agency_share_percent AS share, c.id IS NULL AS missing \
-         FROM days d LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = d.influencer_id \
-              AND c.valid_from <= d.day AND (c.valid_until IS NULL OR d.day <= c.valid_until)";
-    let split = if agency_zone {
+        let per_day = format!(
+            "SELECT influencer_id, currency, day, sum(gross - refunded) AS net, \
+                    sum(gross_commission - refunded_commission) AS commission_basis \
+             FROM sales_daily_host_live WHERE agency_id = {agency} AND day >= {first} AND day < {next} \
+               AND influencer_id NOT IN (SELECT influencer_id FROM uniform) \
+             GROUP BY 1, 2, 3 HAVING sum(orders) <> 0 OR sum(gross) <> 0"
+        );
         // Hosts whose whole month one contract covers (or none touches) read the monthly
         // rollup; the others are split day by day.
         format!(
             "terms AS ( \
                 SELECT influencer_id, count(*) AS n, \
-                       bool_or(valid_from <= $5 AND (valid_until IS NULL OR valid_until >= $6 - 1)) AS whole \
-                FROM contracts WHERE agency_id = $1 AND valid_from < $6 AND (valid_until IS NULL OR valid_until >= $5) \
+                       bool_or(valid_from <= {first} AND (valid_until IS NULL OR valid_until >= {next} - 1)) AS whole \
+                FROM contracts WHERE agency_id = {agency} AND valid_from < {next} AND (valid_until IS NULL OR valid_until >= {first}) \
                 GROUP BY 1), \
              uniform AS ( \
                 SELECT m.influencer_id, m.currency, m.gross - m.refunded AS net, \
@@ -112,16 +113,37 @@ pub async fn run(
                 FROM (SELECT influencer_id, currency, sum(orders) AS orders, sum(gross) AS gross, \
                              sum(refunded) AS refunded, sum(gross_commission) AS gross_commission, \
                              sum(refunded_commission) AS refunded_commission \
-                      FROM sales_monthly_host_live WHERE agency_id = $1 AND month = $5 GROUP BY 1, 2) m \
+                      FROM sales_monthly_host_live WHERE agency_id = {agency} AND month = {first} GROUP BY 1, 2) m \
                 LEFT JOIN terms t ON t.influencer_id = m.influencer_id \
-                LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = m.influencer_id \
-                     AND c.valid_from <= $5 AND (c.valid_until IS NULL OR c.valid_until >= $6 - 1) \
+                LEFT JOIN contracts c ON c.agency_id = {agency} AND c.influencer_id = m.influencer_id \
+                     AND c.valid_from <= {first} AND (c.valid_until IS NULL OR c.valid_until >= {next} - 1) \
                 WHERE (m.orders <> 0 OR m.gross <> 0) \
                   AND (t.influencer_id IS NULL OR (t.n = 1 AND t.whole))), \
              days AS ({per_day}), \
              parts AS (SELECT * FROM uniform UNION ALL {daily_split})"
         )
     } else {
+        let exact_hours = whole_hour_zone(tz, start, end);
+        let (start, end) = (
+            binds.bind::<Timestamptz, _>(start),
+            binds.bind::<Timestamptz, _>(end),
+        );
+        let zone = binds.bind::<Text, _>(tz.name());
+        let per_day = if exact_hours {
+            format!(
+                "SELECT influencer_id, currency, (bucket AT TIME ZONE {zone})::date AS day, \
+                        sum(gross - refunded) AS net, sum(gross_commission - refunded_commission) AS commission_basis \
+                 FROM sales_rollup_host_live WHERE agency_id = {agency} AND bucket >= {start} AND bucket < {end} \
+                 GROUP BY 1, 2, 3 HAVING sum(orders) <> 0"
+            )
+        } else {
+            format!(
+                "SELECT influencer_id, currency, (sold_at AT TIME ZONE {zone})::date AS day, \
+                        sum(gross - refunded_amount) AS net, sum((gross - refunded_amount) * commission_percent) AS commission_basis \
+                 FROM sales WHERE agency_id = {agency} AND sold_at >= {start} AND sold_at < {end} AND status <> 'cancelled' \
+                 GROUP BY 1, 2, 3"
+            )
+        };
         format!("days AS ({per_day}), parts AS ({daily_split})")
     };
     let sql = format!(
@@ -130,21 +152,11 @@ pub async fn run(
                 sum(p.commission_basis) AS commission_basis, \
                 coalesce(sum(p.commission_basis * p.share), 0) AS agency_basis, \
                 bool_or(p.missing) AS contract_missing \
-         FROM parts p JOIN influencers i ON i.agency_id = $1 AND i.id = p.influencer_id \
+         FROM parts p JOIN influencers i ON i.agency_id = {agency} AND i.id = p.influencer_id \
          GROUP BY p.influencer_id, i.stage_name, p.currency \
          ORDER BY p.influencer_id, p.currency"
     );
-    let rows: Vec<HostFigures> = crate::db::KeepPrepared(
-        diesel::sql_query(sql)
-            .bind::<SqlUuid, _>(agency_id)
-            .bind::<Timestamptz, _>(start)
-            .bind::<Timestamptz, _>(end)
-            .bind::<Text, _>(tz.name())
-            .bind::<Date, _>(first)
-            .bind::<Date, _>(next_month(first)),
-    )
-    .load(conn)
-    .await?;
+    let rows: Vec<HostFigures> = binds.statement(&sql).load(conn).await?;
     let hundred = Decimal::ONE_HUNDRED;
     Ok(rows
         .into_iter()

@@ -6,13 +6,15 @@ pub mod handlers;
 pub mod model;
 
 use crate::routing::Routes;
+use handlers::{create, deactivate, read, update};
 
+/// Mounts the staff routes.
 pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
-        handlers::list_users,
-        handlers::create_user,
-        handlers::get_user,
-        handlers::update_user,
-        handlers::deactivate_user,
+        read::list_users,
+        create::create_user,
+        read::get_user,
+        update::update_user,
+        deactivate::deactivate_user,
     );
 }

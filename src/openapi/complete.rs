@@ -1,0 +1,122 @@
+//! Completing one operation: the statuses its kind of route implies, shared error answers,
+//! header schemas, security and `Location` headers.
+
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn};
+use utoipa::openapi::schema::Type;
+use utoipa::openapi::{ObjectBuilder, RefOr, Required};
+
+use super::responses::error_ref;
+
+/// The statuses `operation` can answer because of what kind of route it is.
+fn implied_statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
+    let params = operation.parameters.as_deref().unwrap_or_default();
+    let param_in = |place: ParameterIn| {
+        params.iter().any(|p| match p {
+            RefOr::T(p) => p.parameter_in == place,
+            RefOr::Ref(_) => false,
+        })
+    };
+    let has_header = |name: &str| {
+        params.iter().any(|p| match p {
+            RefOr::T(p) => p.parameter_in == ParameterIn::Header && p.name == name,
+            RefOr::Ref(_) => false,
+        })
+    };
+    let body = operation.request_body.is_some();
+    let query = param_in(ParameterIn::Query);
+    let secured = operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| !requirements.is_empty());
+    let database = path.starts_with("/v1/") || path == "/readyz";
+    let mut statuses = Vec::new();
+    if body || query || param_in(ParameterIn::Path) || param_in(ParameterIn::Header) {
+        statuses.push("400");
+    }
+    if secured {
+        statuses.push("401");
+    }
+    if path.contains('{') {
+        statuses.push("404");
+    }
+    if has_header("If-Match") {
+        statuses.push("412");
+    }
+    if body {
+        statuses.extend(["413", "415"]);
+    }
+    if body || query {
+        statuses.push("422");
+    }
+    statuses.push("500");
+    if database {
+        statuses.push("503");
+    }
+    statuses
+}
+
+/// The schema of the request headers the service reads, by name: declared once here, for every
+/// operation that names the header in its annotation.
+fn header_schema(name: &str) -> Option<ObjectBuilder> {
+    let string = ObjectBuilder::new().schema_type(Type::String);
+    match name {
+        "If-Match" => Some(string.pattern(Some(crate::etag::IF_MATCH_PATTERN))),
+        "Idempotency-Key" => Some(
+            string
+                .min_length(Some(1))
+                .max_length(Some(crate::idempotency::KEY_MAX_LENGTH))
+                .pattern(Some("^[!-~]+$")),
+        ),
+        _ => None,
+    }
+}
+
+/// Completes one operation as the module documentation says.
+pub(super) fn complete(method: &HttpMethod, path: &str, operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter
+            && parameter.parameter_in == ParameterIn::Header
+            && let Some(schema) = header_schema(&parameter.name)
+        {
+            parameter.schema = Some(schema.into());
+            parameter.required = Required::False;
+        }
+    }
+    if operation.security.is_none() {
+        // Public: say so explicitly, so no client sends (or waits for) a token.
+        operation.security = Some(Vec::new());
+    }
+    let responses = &mut operation.responses.responses;
+    for (status, response) in responses.iter_mut() {
+        if let RefOr::T(own) = response
+            && let Some(shared) = error_ref(status, Some(own.description.clone()))
+        {
+            *response = shared;
+        }
+        if status == "201"
+            && *method == HttpMethod::Post
+            && let RefOr::T(created) = response
+        {
+            created
+                .headers
+                .entry("Location".to_owned())
+                .or_insert_with(|| {
+                    RefOr::T(
+                        HeaderBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                            .description(Some("Where the new object can be read."))
+                            .build(),
+                    )
+                });
+        }
+    }
+    for status in implied_statuses(path, operation) {
+        let responses = &mut operation.responses.responses;
+        if !responses.contains_key(status)
+            && let Some(shared) = error_ref(status, None)
+        {
+            responses.insert(status.to_owned(), shared);
+        }
+    }
+}
