@@ -19,8 +19,8 @@ use crate::routing::Routes;
 use crate::state::AppState;
 use crate::telemetry;
 use crate::{
-    audit, auth, compliance, influencers, openapi, products, reports, sales, sessions, staff,
-    system,
+    agencies, audit, auth, compliance, influencers, openapi, products, reports, sales, sessions,
+    staff, system,
 };
 
 /// The OpenAPI document of [`routes`] as pretty JSON, as served at `/openapi.json` and kept in
@@ -38,6 +38,7 @@ pub fn build_state(settings: Settings, pool: DbPool) -> anyhow::Result<AppState>
 pub fn routes() -> Routes {
     let mut routes = Routes::new();
     system::routes(&mut routes);
+    agencies::routes(&mut routes);
     auth::routes(&mut routes);
     staff::routes(&mut routes);
     audit::routes(&mut routes);

@@ -1,5 +1,7 @@
 //! The tenant: agencies, created with their first owner by sign-up or `mcn create-agency`.
 
+pub mod dto;
+pub mod handlers;
 pub mod model;
 pub mod signup;
 
@@ -9,6 +11,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::routing::Routes;
 
 /// Today's date in the agency's time zone: the day the rules are evaluated on.
 pub async fn today_for(
@@ -22,4 +25,9 @@ pub async fn today_for(
 /// Today's date in `time_zone`.
 pub fn today_in(time_zone: Tz) -> NaiveDate {
     chrono::Utc::now().with_timezone(&time_zone).date_naive()
+}
+
+/// Mounts sign-up (documented with the auth routes).
+pub fn routes(routes: &mut Routes) {
+    crate::routes!(routes; handlers::signup);
 }

@@ -12,7 +12,7 @@ use crate::auth::roles::Role;
 use crate::domain::currency::Currency;
 use crate::domain::{Collect, check_text};
 use crate::error::{AppError, FieldError};
-use crate::staff::email::Email;
+use crate::staff::email::{Email, email_taken};
 use crate::staff::model::{self as users, NewUser, User};
 
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
@@ -69,14 +69,6 @@ fn check(input: &NewAgency) -> Result<CheckedAgency, AppError> {
             })
         }
         _ => Err(AppError::validation(errors)),
-    }
-}
-
-/// The answer when the email belongs to somebody already.
-pub fn email_taken() -> AppError {
-    AppError::Conflict {
-        code: "email_taken",
-        detail: "A user with this email already exists.".to_owned(),
     }
 }
 

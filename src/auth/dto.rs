@@ -8,29 +8,6 @@ use crate::staff::dto::UserView;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SignupRequest {
-    #[schema(min_length = 1, max_length = 200)]
-    pub agency_name: String,
-    #[schema(max_length = 254)]
-    pub email: String,
-    /// 10 to 128 characters.
-    #[schema(min_length = 10, max_length = 128)]
-    pub password: String,
-    #[schema(min_length = 1, max_length = 200)]
-    pub display_name: Option<String>,
-    /// IANA time zone of the agency (default `Asia/Shanghai`).
-    #[schema(min_length = 1, max_length = 64)]
-    pub time_zone: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SignupResponse {
-    pub agency: Agency,
-    pub user: UserView,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[schema(max_length = 254)]
     pub email: String,

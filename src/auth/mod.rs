@@ -50,7 +50,6 @@ impl AuthServices {
 /// Mounts the auth routes.
 pub fn routes(routes: &mut Routes) {
     crate::routes!(routes;
-        handlers::signup,
         login::login,
         handlers::refresh,
         handlers::logout,

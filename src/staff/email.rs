@@ -1,6 +1,14 @@
 //! `Email`: a staff login, checked and trimmed. Uniqueness is case-insensitive (`citext`).
 
-use crate::error::FieldError;
+use crate::error::{AppError, FieldError};
+
+/// The answer when the email belongs to somebody already.
+pub fn email_taken() -> AppError {
+    AppError::Conflict {
+        code: "email_taken",
+        detail: "A user with this email already exists.".to_owned(),
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);

@@ -11,8 +11,8 @@ use actix_web::http::StatusCode;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::dto::UserView;
+use super::email::email_taken;
 use super::model::User;
-use crate::agencies::signup::email_taken;
 use crate::auth::caller::Caller;
 use crate::auth::roles::{Capability, Role};
 use crate::error::AppError;
