@@ -664,6 +664,49 @@ async fn idempotency_keys_replay_the_first_answer() {
 }
 
 #[actix_web::test]
+async fn a_replay_answers_the_stored_session_before_the_rules_are_checked_again() {
+    let w = world("Replay Co").await;
+    let body = session_body(w.host, w.account, 30, 31, &[w.product]);
+    let send = || {
+        w.app
+            .request(Method::POST, "/v1/live-sessions")
+            .bearer_auth(w.owner.access_token.clone())
+            .insert_header(("idempotency-key", "replay-1"))
+            .send_json(&body)
+    };
+    let first = TestResponse::read(send().await).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    // The host is suspended since: a new schedule would break a rule, but a replay of the key
+    // answers what was stored, without judging the session again.
+    let suspended = w
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/influencers/{}/suspend", w.host),
+            Some(&w.owner),
+            Some(json!({ "reason": "tax investigation" })),
+        )
+        .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.text());
+    let replay = TestResponse::read(send().await).await;
+    assert_eq!(replay.status, 201, "{}", replay.text());
+    assert_eq!(replay.json()["id"], first.json()["id"]);
+    let mut fresh = body.clone();
+    fresh["title"] = json!("Another session");
+    fresh["scheduled_start"] = json!(at(50));
+    fresh["scheduled_end"] = json!(at(51));
+    w.app
+        .call(
+            Method::POST,
+            "/v1/live-sessions",
+            Some(&w.owner),
+            Some(fresh),
+        )
+        .await
+        .problem(422, "compliance_violation");
+}
+
+#[actix_web::test]
 async fn lineups_are_replaced_checked_and_frozen_after_going_live() {
     let w = world("Lineup Co").await;
     let other = create_product(&w.app, &w.owner, "MASK-1", None).await;
