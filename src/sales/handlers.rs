@@ -1,20 +1,18 @@
-//! Handlers of `/v1/sales` (one order line at a time) and its refunds.
+//! Handlers of `/v1/sales`: one order line at a time (refunds are in [`super::refunds`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
 
-use super::dto::{RefundRequest, RefundView, SaleListQuery, SaleRequest, SaleView};
+use super::dto::{SaleListQuery, SaleRequest, SaleView};
 use super::ledger::{self, Writer};
-use super::model::{self as sales, Refund, SaleFilter, SaleStatus};
+use super::model::{self as sales, SaleFilter};
 use super::validate::{FIELDS, check_line};
 use crate::agencies::model::{self as agencies, AgencyDefaults};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::money::parse_amount;
 use crate::error::{AppError, FieldError, serde_error};
 use crate::idempotency::{self, Answer, IdempotencyKey};
 use crate::json::Json;
@@ -192,138 +190,4 @@ pub async fn get_sale(
     let sale = sales::find(&mut conn, caller.agency_id, id).await?;
     let refunds = sales::refunds_of(&mut conn, caller.agency_id, id).await?;
     Ok(HttpResponse::Ok().json(SaleView::new(sale, Some(refunds))))
-}
-
-/// Refunds part or all of a line, as an entry of its own. Refunds never exceed the gross; the
-/// line's `refunded_amount`, `net` and `status` move with them.
-#[utoipa::path(
-    post, path = "/v1/sales/{id}/refunds", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Sale id")),
-    request_body = RefundRequest,
-    responses(
-        (status = 403, description = "The caller's role may not change this"),
-        (status = 201, description = "The refund; `Location` names it", body = RefundView),
-        (status = 409, description = "The line is cancelled (`invalid_transition`)"),
-        (status = 422, description = "Invalid amount, or more than what remains (`refund_exceeds_gross`)"),
-    )
-)]
-pub async fn refund_sale(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: Json<RefundRequest>,
-) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::WriteData)?;
-    let id = id.into_inner();
-    let body = body.into_inner();
-    let reason = match body.reason.as_deref() {
-        Some(r) => Some(
-            crate::domain::check_text("reason", r, 1, 1000)
-                .map_err(|e| AppError::validation(vec![e]))?,
-        ),
-        None => None,
-    };
-    let mut conn = caller.conn(&state).await?;
-    let (refund, currency) = conn
-        .transaction(async |conn| {
-            let sale = sales::find_for_update(conn, caller.agency_id, id).await?;
-            if sale.status == SaleStatus::Cancelled {
-                return Err(AppError::Conflict {
-                    code: "invalid_transition",
-                    detail: "A cancelled order line cannot be refunded.".to_owned(),
-                });
-            }
-            let currency = sale.currency;
-            let amount = parse_amount("amount", &body.amount, currency)
-                .map_err(|e| AppError::validation(vec![e]))?;
-            if amount.is_zero() {
-                return Err(AppError::validation(vec![FieldError::new(
-                    "amount",
-                    "out_of_range",
-                    "a refund is more than zero",
-                )]));
-            }
-            if sale.refunded_amount + amount > sale.gross {
-                return Err(AppError::Unprocessable {
-                    code: "refund_exceeds_gross",
-                    detail: format!(
-                        "Only {} of {} remains to refund.",
-                        currency.format(sale.gross - sale.refunded_amount),
-                        currency.format(sale.gross)
-                    ),
-                    errors: vec![FieldError::new(
-                        "amount",
-                        "refund_exceeds_gross",
-                        "more than what remains of the line",
-                    )],
-                    extensions: serde_json::Map::new(),
-                });
-            }
-            let refund = Refund {
-                agency_id: caller.agency_id,
-                id: Uuid::now_v7(),
-                sale_id: id,
-                amount,
-                reason: reason.clone(),
-                recorded_by: caller.user_id,
-                import_batch_id: None,
-                created_at: Utc::now(),
-            };
-            let (updated, refund) =
-                sales::apply_refund(conn, &sale, &refund)
-                    .await
-                    .map_err(|err| match err {
-                        DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, _) => {
-                            AppError::Unprocessable {
-                                code: "refund_exceeds_gross",
-                                detail: "Refunds would exceed the line's gross.".to_owned(),
-                                errors: Vec::new(),
-                                extensions: serde_json::Map::new(),
-                            }
-                        }
-                        other => other.into(),
-                    })?;
-            let changes = crate::audit::model::Changes::new()
-                .value("refund_id", refund.id)
-                .value("amount", amount.to_string())
-                .change("status", sale.status, updated.status)
-                .change(
-                    "refunded_amount",
-                    sale.refunded_amount.to_string(),
-                    updated.refunded_amount.to_string(),
-                );
-            caller
-                .record(conn, "sale.refund", "sale", id, changes)
-                .await?;
-            Ok((refund, updated.currency))
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/sales/{id}/refunds/{}", refund.id)))
-        .json(RefundView::new(refund, currency)))
-}
-
-/// One refund entry of a line.
-#[utoipa::path(
-    get, path = "/v1/sales/{id}/refunds/{rid}", tag = "sales", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Sale id"),
-        ("rid" = Uuid, Path, description = "Refund id"),
-    ),
-    responses(
-        (status = 200, description = "The refund", body = RefundView),
-        (status = 404, description = "No such refund of this line"),
-    )
-)]
-pub async fn get_refund(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, AppError> {
-    caller.require(Capability::Read)?;
-    let (id, refund_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    let sale = sales::find(&mut conn, caller.agency_id, id).await?;
-    let refund = sales::find_refund(&mut conn, caller.agency_id, id, refund_id).await?;
-    Ok(HttpResponse::Ok().json(RefundView::new(refund, sale.currency)))
 }

@@ -7,6 +7,7 @@ pub mod imports;
 pub mod ledger;
 pub mod lookup;
 pub mod model;
+pub mod refunds;
 pub mod validate;
 
 use crate::routing::Routes;
@@ -19,7 +20,7 @@ pub fn routes(routes: &mut Routes) {
         imports::import_sales,
         imports::get_import,
         handlers::get_sale,
-        handlers::refund_sale,
-        handlers::get_refund,
+        refunds::refund_sale,
+        refunds::get_refund,
     );
 }

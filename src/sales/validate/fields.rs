@@ -51,12 +51,14 @@ pub fn parse_time(value: &str, time_zone: chrono_tz::Tz) -> Option<DateTime<Utc>
         .map(|at| at.with_timezone(&Utc))
 }
 
+/// The platform the line was sold on.
 pub fn platform(row: &Row) -> Result<Platform, FieldError> {
     required(row, "platform")?
         .parse::<Platform>()
         .map_err(|message| FieldError::new("platform", "invalid_platform", message))
 }
 
+/// The platform's order line id: 1 to 128 characters, no control characters.
 pub fn external_order_id(row: &Row) -> Result<String, FieldError> {
     let id = required(row, "external_order_id")?;
     if id.chars().count() <= 128 && !id.chars().any(char::is_control) {
