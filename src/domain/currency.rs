@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
 /// A known currency. Read from the database it is parsed once: a stored code the service does
@@ -107,10 +107,7 @@ impl Currency {
     /// An amount as answered: exactly the currency's decimals (`"199.00"`, `"1200"` for JPY),
     /// rounded half to even.
     pub fn format(self, amount: Decimal) -> String {
-        let mut rounded =
-            amount.round_dp_with_strategy(self.minor_unit, RoundingStrategy::MidpointNearestEven);
-        rounded.rescale(self.minor_unit);
-        rounded.to_string()
+        super::money::format_places(amount, self.minor_unit)
     }
 }
 

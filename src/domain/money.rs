@@ -1,6 +1,6 @@
 //! Money on the wire: decimal strings in a known currency, never floats.
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
 
 use super::currency::Currency;
@@ -21,12 +21,12 @@ pub fn parse_amount(field: &str, value: &Value, currency: Currency) -> Result<De
     )
 }
 
-/// An amount as answered: exactly the currency's decimals (`"199.00"`, `"1200"` for JPY).
-/// An unknown code is formatted with two decimals.
-pub fn format_amount(amount: Decimal, currency: &str) -> String {
-    Currency::parse(currency)
-        .unwrap_or(Currency::CNY)
-        .format(amount)
+/// A decimal as answered with exactly `places` decimals, rounded half to even (amounts use
+/// [`Currency::format`], which passes the currency's minor unit).
+pub fn format_places(value: Decimal, places: u32) -> String {
+    let mut rounded = value.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
+    rounded.rescale(places);
+    rounded.to_string()
 }
 
 /// Parses a currency code field, or answers the field error.
@@ -68,13 +68,18 @@ mod tests {
                 .code,
             "must_be_string"
         );
-        assert_eq!(format_amount(Decimal::new(1990000, 4), "CNY"), "199.00");
-        assert_eq!(format_amount(Decimal::new(1200, 0), "JPY"), "1200");
+        assert_eq!(Currency::CNY.format(Decimal::new(1990000, 4)), "199.00");
         assert_eq!(
-            format_amount(Decimal::new(5, 3), "CNY"),
+            Currency::parse("JPY")
+                .unwrap()
+                .format(Decimal::new(1200, 0)),
+            "1200"
+        );
+        assert_eq!(
+            Currency::CNY.format(Decimal::new(5, 3)),
             "0.00",
             "half to even"
         );
-        assert_eq!(format_amount(Decimal::new(15, 3), "CNY"), "0.02");
+        assert_eq!(Currency::CNY.format(Decimal::new(15, 3)), "0.02");
     }
 }

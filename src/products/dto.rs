@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::model::{Product, ProductTest};
 use crate::domain::double_option;
 use crate::domain::enums::{RegulatedField, TestResult};
-use crate::domain::money::format_amount;
+use crate::domain::money::format_places;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductView {
@@ -37,7 +37,7 @@ impl From<Product> for ProductView {
         Self {
             id: p.id,
             list_price: p.currency.format(p.list_price),
-            commission_percent: format_amount(p.commission_percent, "CNY"),
+            commission_percent: format_places(p.commission_percent, 2),
             sku: p.sku,
             name: p.name,
             brand: p.brand,

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::dto::ImpactSales;
 use super::model::Product;
+use crate::domain::currency::Currency;
 use crate::domain::enums::SessionState;
-use crate::domain::money::format_amount;
 use crate::schema::{influencers, live_sessions, sales, session_products};
 
 /// A session that featured the product: id, host, title, start and state.
@@ -75,7 +75,7 @@ pub async fn sales_of_product(
     agency_id: Uuid,
     product: &Product,
 ) -> QueryResult<Vec<ImpactSales>> {
-    let rows: Vec<(String, DateTime<Utc>, i32, Decimal)> = sales::table
+    let rows: Vec<(Currency, DateTime<Utc>, i32, Decimal)> = sales::table
         .filter(sales::agency_id.eq(agency_id))
         .filter(sales::product_id.eq(product.id))
         .filter(sales::status.ne("cancelled"))
@@ -87,9 +87,9 @@ pub async fn sales_of_product(
         ))
         .load(conn)
         .await?;
-    let mut per_currency: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut per_currency: BTreeMap<Currency, Totals> = BTreeMap::new();
     for (currency, sold_at, quantity, gross) in rows {
-        let totals = per_currency.entry(currency.trim().to_owned()).or_default();
+        let totals = per_currency.entry(currency).or_default();
         totals.orders += 1;
         totals.units += i64::from(quantity);
         totals.gross += gross;
@@ -106,10 +106,10 @@ pub async fn sales_of_product(
         .map(|(currency, totals)| ImpactSales {
             orders: totals.orders,
             units: totals.units,
-            gross: format_amount(totals.gross, &currency),
+            gross: currency.format(totals.gross),
             orders_after_recall: totals.orders_after_recall,
-            gross_after_recall: format_amount(totals.gross_after_recall, &currency),
-            currency,
+            gross_after_recall: currency.format(totals.gross_after_recall),
+            currency: currency.code().to_owned(),
         })
         .collect())
 }

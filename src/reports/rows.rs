@@ -5,7 +5,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::gmv::{GmvRow, Grouping};
 use super::settlement::SettlementRow;
-use crate::domain::money::format_amount;
+use crate::domain::currency::Currency;
 
 /// One value of a GMV line.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +45,7 @@ const FIGURES: [&str; 6] = ["currency", "orders", "units", "gross", "refunded", 
 #[derive(Debug)]
 pub struct GmvLine {
     keys: Vec<(Grouping, Option<String>)>,
-    currency: String,
+    currency: Currency,
     orders: i64,
     units: i64,
     gross: String,
@@ -61,10 +61,10 @@ impl GmvLine {
                 .iter()
                 .map(|g| (*g, row.key(*g).map(str::to_owned)))
                 .collect(),
-            gross: format_amount(row.gross, &row.currency),
-            refunded: format_amount(row.refunded, &row.currency),
-            net: format_amount(row.gross - row.refunded, &row.currency),
-            currency: row.currency.clone(),
+            gross: row.currency.format(row.gross),
+            refunded: row.currency.format(row.refunded),
+            net: row.currency.format(row.gross - row.refunded),
+            currency: row.currency,
             orders: row.orders,
             units: row.units,
         }
@@ -91,7 +91,7 @@ impl GmvLine {
             (grouping.key(), cell)
         });
         let figures = [
-            Cell::Text(&self.currency),
+            Cell::Text(self.currency.code()),
             Cell::Number(self.orders),
             Cell::Number(self.units),
             Cell::Text(&self.gross),
@@ -133,7 +133,7 @@ impl SettlementRow {
         vec![
             self.influencer_id.to_string(),
             self.stage_name.clone(),
-            self.currency.clone(),
+            self.currency.code().to_owned(),
             self.net_gmv.clone(),
             self.commission.clone(),
             self.agency_share.clone().unwrap_or_default(),

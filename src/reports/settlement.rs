@@ -25,7 +25,7 @@ struct HostFigures {
     #[diesel(sql_type = Text)]
     stage_name: String,
     #[diesel(sql_type = Text)]
-    currency: String,
+    currency: Currency,
     #[diesel(sql_type = Numeric)]
     net: Decimal,
     /// Σ net × commission_percent (still to divide by 100).
@@ -43,7 +43,8 @@ struct HostFigures {
 pub struct SettlementRow {
     pub influencer_id: Uuid,
     pub stage_name: String,
-    pub currency: String,
+    #[schema(value_type = String)]
+    pub currency: Currency,
     pub net_gmv: String,
     pub commission: String,
     /// `null` when `contract_missing`.
@@ -54,8 +55,8 @@ pub struct SettlementRow {
     pub contract_missing: bool,
 }
 
-fn round(amount: Decimal, currency: &str) -> Decimal {
-    let minor = Currency::parse(currency).map_or(2, Currency::minor_unit);
+fn round(amount: Decimal, currency: Currency) -> Decimal {
+    let minor = currency.minor_unit();
     let mut rounded = amount.round_dp_with_strategy(minor, RoundingStrategy::MidpointNearestEven);
     rounded.rescale(minor);
     rounded
@@ -148,7 +149,7 @@ pub async fn run(
     };
     let sql = format!(
         "WITH {split} \
-         SELECT p.influencer_id, i.stage_name, trim(p.currency) AS currency, sum(p.net) AS net, \
+         SELECT p.influencer_id, i.stage_name, p.currency AS currency, sum(p.net) AS net, \
                 sum(p.commission_basis) AS commission_basis, \
                 coalesce(sum(p.commission_basis * p.share), 0) AS agency_basis, \
                 bool_or(p.missing) AS contract_missing \
@@ -161,13 +162,13 @@ pub async fn run(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let commission = round(row.commission_basis / hundred, &row.currency);
-            let agency = round(row.agency_basis / hundred / hundred, &row.currency);
+            let commission = round(row.commission_basis / hundred, row.currency);
+            let agency = round(row.agency_basis / hundred / hundred, row.currency);
             let missing = row.contract_missing;
             SettlementRow {
                 influencer_id: row.influencer_id,
                 stage_name: row.stage_name,
-                net_gmv: round(row.net, &row.currency).to_string(),
+                net_gmv: round(row.net, row.currency).to_string(),
                 commission: commission.to_string(),
                 agency_share: (!missing).then(|| agency.to_string()),
                 host_share: (!missing).then(|| (commission - agency).to_string()),
@@ -184,9 +185,18 @@ mod tests {
 
     #[test]
     fn rounding_is_half_to_even_at_the_currency_minor_unit() {
-        assert_eq!(round(Decimal::new(12345, 3), "CNY").to_string(), "12.34");
-        assert_eq!(round(Decimal::new(12355, 3), "CNY").to_string(), "12.36");
-        assert_eq!(round(Decimal::new(12, 1), "JPY").to_string(), "1");
-        assert_eq!(round(Decimal::new(5, 0), "CNY").to_string(), "5.00");
+        assert_eq!(
+            round(Decimal::new(12345, 3), Currency::CNY).to_string(),
+            "12.34"
+        );
+        assert_eq!(
+            round(Decimal::new(12355, 3), Currency::CNY).to_string(),
+            "12.36"
+        );
+        assert_eq!(
+            round(Decimal::new(12, 1), Currency::parse("JPY").unwrap()).to_string(),
+            "1"
+        );
+        assert_eq!(round(Decimal::new(5, 0), Currency::CNY).to_string(), "5.00");
     }
 }

@@ -61,7 +61,9 @@ pub async fn gmv_chart(
     let (rows, _) = gmv::run(&mut conn, caller.agency_id, &query).await?;
     let mut gross_by_currency: BTreeMap<String, Decimal> = BTreeMap::new();
     for row in &rows {
-        *gross_by_currency.entry(row.currency.clone()).or_default() += row.gross;
+        *gross_by_currency
+            .entry(row.currency.code().to_owned())
+            .or_default() += row.gross;
     }
     let currency = query
         .currency
@@ -76,7 +78,7 @@ pub async fn gmv_chart(
     let dimension = <[Grouping]>::first(&dimensions).copied();
     let labels = series_labels(&mut conn, caller.agency_id, dimension, &rows).await?;
     let mut series: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
-    for row in rows.iter().filter(|r| r.currency == currency) {
+    for row in rows.iter().filter(|r| r.currency.code() == currency) {
         let name = match dimension.and_then(|d| row.key(d)) {
             Some(key) => labels.get(key).cloned().unwrap_or_else(|| key.to_owned()),
             None if dimension.is_some() => "(none)".to_owned(),

@@ -15,6 +15,7 @@ use diesel::sql_types::{BigInt, Nullable, Numeric, Text};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::domain::currency::Currency;
 use crate::domain::enums::Platform;
 use crate::error::FieldError;
 use crate::text_enum;
@@ -112,7 +113,7 @@ pub struct GmvRow {
     #[diesel(sql_type = Nullable<Text>)]
     pub k_city_tier: Option<String>,
     #[diesel(sql_type = Text)]
-    pub currency: String,
+    pub currency: Currency,
     #[diesel(sql_type = BigInt)]
     pub orders: i64,
     #[diesel(sql_type = BigInt)]

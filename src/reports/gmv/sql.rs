@@ -132,7 +132,7 @@ pub async fn run(
     }
     if let Some(currency) = &query.currency {
         let value = binds.bind::<Text, _>(currency.as_str());
-        filters.push_str(&format!(" AND trim(s.currency) = {value}"));
+        filters.push_str(&format!(" AND s.currency = {value}"));
     }
     let key = |grouping: Grouping| expression(grouping, &columns, daily, &zone);
     let select_keys: Vec<String> = KEY_ALIASES
@@ -167,7 +167,7 @@ pub async fn run(
         ..
     } = columns;
     let sql = format!(
-        "SELECT {keys}, trim(s.currency) AS currency, ({orders})::bigint AS orders, ({units})::bigint AS units, \
+        "SELECT {keys}, s.currency AS currency, ({orders})::bigint AS orders, ({units})::bigint AS units, \
          coalesce({gross}, 0) AS gross, coalesce({refunded}, 0) AS refunded \
          FROM {table} \
          WHERE s.agency_id = {agency} AND {range}{extra_where}{filters} \
