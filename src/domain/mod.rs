@@ -33,6 +33,21 @@ impl Collect for Vec<crate::error::FieldError> {
     }
 }
 
+/// Checks a list's optional time filter: when both ends are given, `to` must come after `from`
+/// (else 422 `invalid_range` on `to`, saying `message`).
+pub fn check_time_filter<T: PartialOrd>(
+    from: Option<T>,
+    to: Option<T>,
+    message: &str,
+) -> Result<(), crate::error::AppError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from >= to => Err(crate::error::AppError::validation(vec![
+            crate::error::FieldError::new("to", "invalid_range", message),
+        ])),
+        _ => Ok(()),
+    }
+}
+
 /// Checks a free-text field: at most `max` characters as sent (what the OpenAPI document
 /// declares as `maxLength`), at least `min` after trimming, no control characters except line
 /// breaks and tabs. Answers the trimmed text.

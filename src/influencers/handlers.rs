@@ -185,10 +185,8 @@ pub async fn get_influencer(
     ),
     request_body = UpdateInfluencerRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated host", body = InfluencerView),
         (status = 404, description = "No such host in this agency"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields"),
     )
 )]

@@ -88,7 +88,6 @@ async fn status_answer(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The suspended host", body = InfluencerView),
         (status = 409, description = "Not active (`invalid_transition`)"),
     )
@@ -109,7 +108,6 @@ pub async fn suspend_influencer(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The active host", body = InfluencerView),
         (status = 409, description = "Not suspended (`invalid_transition`)"),
     )
@@ -138,7 +136,6 @@ pub async fn reinstate_influencer(
     delete, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Influencer id"), TerminateQuery),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 204, description = "Terminated"),
         (status = 404, description = "No such host in this agency"),
     )

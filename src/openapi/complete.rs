@@ -8,8 +8,19 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Required};
 
 use super::responses::error_ref;
 
-/// The statuses `operation` can answer because of what kind of route it is.
-fn implied_statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
+/// What a write route answers when the caller's role may not make the change.
+const FORBIDDEN_WRITE: &str = "The caller's role may not change this";
+
+/// What a route with an `If-Match` header answers when the ETag is stale.
+const STALE_IF_MATCH: &str = "Stale `If-Match`";
+
+/// The statuses `operation` can answer because of what kind of route it is, each with its own
+/// sentence where the shared one is not enough.
+fn implied_statuses(
+    method: &HttpMethod,
+    path: &str,
+    operation: &Operation,
+) -> Vec<(&'static str, Option<&'static str>)> {
     let params = operation.parameters.as_deref().unwrap_or_default();
     let param_in = |place: ParameterIn| {
         params.iter().any(|p| match p {
@@ -32,26 +43,29 @@ fn implied_statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
     let database = path.starts_with("/v1/") || path == "/readyz";
     let mut statuses = Vec::new();
     if body || query || param_in(ParameterIn::Path) || param_in(ParameterIn::Header) {
-        statuses.push("400");
+        statuses.push(("400", None));
     }
     if secured {
-        statuses.push("401");
+        statuses.push(("401", None));
+    }
+    if secured && *method != HttpMethod::Get {
+        statuses.push(("403", Some(FORBIDDEN_WRITE)));
     }
     if path.contains('{') {
-        statuses.push("404");
+        statuses.push(("404", None));
     }
     if has_header("If-Match") {
-        statuses.push("412");
+        statuses.push(("412", Some(STALE_IF_MATCH)));
     }
     if body {
-        statuses.extend(["413", "415"]);
+        statuses.extend([("413", None), ("415", None)]);
     }
     if body || query {
-        statuses.push("422");
+        statuses.push(("422", None));
     }
-    statuses.push("500");
+    statuses.push(("500", None));
     if database {
-        statuses.push("503");
+        statuses.push(("503", None));
     }
     statuses
 }
@@ -111,10 +125,10 @@ pub(super) fn complete(method: &HttpMethod, path: &str, operation: &mut Operatio
                 });
         }
     }
-    for status in implied_statuses(path, operation) {
+    for (status, description) in implied_statuses(method, path, operation) {
         let responses = &mut operation.responses.responses;
         if !responses.contains_key(status)
-            && let Some(shared) = error_ref(status, None)
+            && let Some(shared) = error_ref(status, description.map(str::to_owned))
         {
             responses.insert(status.to_owned(), shared);
         }

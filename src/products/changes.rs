@@ -26,10 +26,8 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
     request_body = UpdateProductRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated product", body = ProductView),
         (status = 404, description = "No such product in this agency"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -86,7 +84,6 @@ pub async fn update_product(
     params(("id" = Uuid, Path, description = "Product id")),
     request_body = ReasonRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The recalled product", body = ProductView),
         (status = 409, description = "Already recalled (`already_recalled`)"),
     )

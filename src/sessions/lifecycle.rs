@@ -28,7 +28,6 @@ use crate::state::AppState;
     post, path = "/v1/live-sessions/{id}/start", tag = "live sessions", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Live", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)"),
         (status = 422, description = "Violations remain (`compliance_violation`, with `violations`)"),
@@ -147,7 +146,6 @@ async fn transition(
     post, path = "/v1/live-sessions/{id}/end", tag = "live sessions", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Ended", body = SessionView),
         (status = 409, description = "Not live (`invalid_transition`)"),
     )
@@ -176,7 +174,6 @@ pub async fn end_session(
     params(("id" = Uuid, Path, description = "Session id")),
     request_body(content = Option<CancelRequest>, description = "Optional reason"),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Cancelled", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)"),
     )
@@ -213,7 +210,6 @@ pub async fn cancel_session(
     params(("id" = Uuid, Path, description = "Session id")),
     request_body = ReviewRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The session with its review", body = SessionView),
         (status = 409, description = "Not ended (`invalid_transition`)"),
     )
