@@ -249,7 +249,6 @@ pub async fn create_account(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("aid" = Uuid, Path, description = "Platform account id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = PlatformAccountPatch,
     responses(

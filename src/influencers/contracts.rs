@@ -259,7 +259,6 @@ pub async fn create_contract(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("cid" = Uuid, Path, description = "Contract id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = ContractPatch,
     responses(

@@ -222,7 +222,6 @@ pub async fn create_entity(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("eid" = Uuid, Path, description = "Legal entity id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = LegalEntityPatch,
     responses(

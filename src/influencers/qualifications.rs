@@ -326,7 +326,6 @@ pub async fn create_qualification(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("qid" = Uuid, Path, description = "Qualification id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = QualificationPatch,
     responses(

@@ -1,8 +1,8 @@
-//! Completing one operation: the statuses its kind of route implies, shared error answers,
-//! header schemas, security and `Location` headers.
+//! Completing one operation: the `If-Match` of a `PATCH`, the statuses its kind of route
+//! implies, shared error answers, header schemas, security and `Location` headers.
 
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn};
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::Type;
 use utoipa::openapi::{ObjectBuilder, RefOr, Required};
 
@@ -86,8 +86,31 @@ fn header_schema(name: &str) -> Option<ObjectBuilder> {
     }
 }
 
+/// Every `PATCH` reads `If-Match` (the ETag of the version it changes): declared here, after the
+/// annotation's own parameters, unless the annotation says it in its own words.
+fn add_if_match(method: &HttpMethod, operation: &mut Operation) {
+    if *method != HttpMethod::Patch {
+        return;
+    }
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    let declared = parameters.iter().any(|p| match p {
+        RefOr::T(p) => p.parameter_in == ParameterIn::Header && p.name == "If-Match",
+        RefOr::Ref(_) => false,
+    });
+    if !declared {
+        parameters.push(RefOr::T(
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .description(Some("The ETag read before"))
+                .build(),
+        ));
+    }
+}
+
 /// Completes one operation as the module documentation says.
 pub(super) fn complete(method: &HttpMethod, path: &str, operation: &mut Operation) {
+    add_if_match(method, operation);
     for parameter in operation.parameters.iter_mut().flatten() {
         if let RefOr::T(parameter) = parameter
             && parameter.parameter_in == ParameterIn::Header

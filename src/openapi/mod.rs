@@ -15,6 +15,8 @@
 //!   (the role may not change this); 404 on `{id}` routes; 412 with `If-Match` (a stale ETag);
 //!   413, 415 and 422 with a body; 422 with a query; 503 on routes that reach the database;
 //!   500 everywhere;
+//! - every `PATCH` takes the `If-Match` header (the ETag read before), and the schemas of the
+//!   headers the service reads are declared once;
 //! - public routes say `security: []`; a `Location` header is declared on every 201 of a `POST`.
 //!
 //! The shared error answers are in `responses`, the completion of each operation in

@@ -23,7 +23,7 @@ use crate::state::AppState;
 /// Changes a product. The SKU never changes; a recall is `POST .../recall`.
 #[utoipa::path(
     patch, path = "/v1/products/{id}", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
+    params(("id" = Uuid, Path, description = "Product id")),
     request_body = UpdateProductRequest,
     responses(
         (status = 200, description = "The updated product", body = ProductView),
