@@ -13,9 +13,9 @@ use super::model::{self as influencers, Influencer, InfluencerChanges};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
+use crate::domain::check_reason;
 use crate::domain::enums::{InfluencerStatus, VerificationState};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::json::Json;
 use crate::state::AppState;
 
@@ -60,10 +60,6 @@ async fn change_status(
         Ok((updated, identity_state))
     })
     .await
-}
-
-fn check_reason(reason: &str) -> Result<String, AppError> {
-    check_text("reason", reason, 1, 1000).map_err(|e: FieldError| AppError::validation(vec![e]))
 }
 
 /// Checks the reason and moves the host, answering the host as it now is.

@@ -13,7 +13,7 @@ use super::model::{self as products, ProductChanges};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
+use crate::domain::check_reason;
 use crate::error::AppError;
 use crate::etag::IfMatch;
 use crate::influencers::dto::ReasonRequest;
@@ -96,8 +96,7 @@ pub async fn recall_product(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Verify)?;
     let id = id.into_inner();
-    let reason =
-        check_text("reason", &body.reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?;
+    let reason = check_reason(&body.reason)?;
     let mut conn = caller.conn(&state).await?;
     let recalled = conn
         .transaction(async |conn| {

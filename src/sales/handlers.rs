@@ -14,8 +14,8 @@ use super::validate::{FIELDS, check_line};
 use crate::agencies::model::{self as agencies, AgencyDefaults};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_time_filter;
 use crate::domain::money::parse_amount;
+use crate::domain::{check_reason, check_time_filter};
 use crate::error::{AppError, FieldError, serde_error};
 use crate::idempotency::{self, Answer, IdempotentCreate};
 use crate::json::Json;
@@ -196,13 +196,7 @@ pub async fn refund_sale(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let reason = match body.reason.as_deref() {
-        Some(r) => Some(
-            crate::domain::check_text("reason", r, 1, 1000)
-                .map_err(|e| AppError::validation(vec![e]))?,
-        ),
-        None => None,
-    };
+    let reason = body.reason.as_deref().map(check_reason).transpose()?;
     let mut conn = caller.conn(&state).await?;
     let (refund, currency) = conn
         .transaction(async |conn| {

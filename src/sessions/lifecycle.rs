@@ -17,8 +17,8 @@ use crate::auth::roles::Capability;
 use crate::compliance::context::rule_context;
 use crate::compliance::plan::{self, Draft};
 use crate::compliance::rules::ready_to_start;
-use crate::domain::check_text;
 use crate::domain::enums::SessionState;
+use crate::domain::{check_reason, check_text};
 use crate::error::{AppError, FieldError};
 use crate::json::Json;
 use crate::state::AppState;
@@ -184,12 +184,10 @@ pub async fn cancel_session(
     id: web::Path<Uuid>,
     body: Option<Json<CancelRequest>>,
 ) -> Result<HttpResponse, AppError> {
-    let reason = match body.and_then(|b| b.into_inner().reason) {
-        Some(reason) => Some(
-            check_text("reason", &reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?,
-        ),
-        None => None,
-    };
+    let reason = body
+        .and_then(|b| b.into_inner().reason)
+        .map(|reason| check_reason(&reason))
+        .transpose()?;
     let view = transition(
         &state,
         &caller,
