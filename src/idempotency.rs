@@ -9,6 +9,10 @@
 //! [`run`] is the one path of such a create: it claims the key before any other work, so a
 //! replay answers what the first call answered without checking or judging the request again.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
@@ -19,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::caller::Caller;
 use crate::error::AppError;
+use crate::json::Json;
 use crate::schema::idempotency_keys;
 
 /// Seconds after which an unfinished claim is considered abandoned.
@@ -52,6 +57,37 @@ impl FromRequest for IdempotencyKey {
                     errors: Vec::new(),
                 }),
             },
+        })
+    }
+}
+
+/// What a create that honours `Idempotency-Key` reads of its request: the key, the JSON body as
+/// sent (the handler decodes it) and the request's fingerprint, for [`run`]. The key is read
+/// first: a malformed key is refused before the body is read.
+#[derive(Debug)]
+pub struct IdempotentCreate {
+    pub key: IdempotencyKey,
+    pub body: serde_json::Value,
+    pub fingerprint: Vec<u8>,
+}
+
+impl FromRequest for IdempotentCreate {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let key = IdempotencyKey::from_request(req, payload).into_inner();
+        let body = Json::<serde_json::Value>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let key = key?;
+            let body = body.await?.into_inner();
+            let fingerprint = fingerprint(&req, &body);
+            Ok(Self {
+                key,
+                body,
+                fingerprint,
+            })
         })
     }
 }
@@ -106,7 +142,7 @@ enum Claimed {
 
 /// The fingerprint of a request: method, path and the body as canonical JSON (keys sorted),
 /// so whitespace or key order do not make it another request.
-pub fn fingerprint(req: &HttpRequest, body: &serde_json::Value) -> Vec<u8> {
+fn fingerprint(req: &HttpRequest, body: &serde_json::Value) -> Vec<u8> {
     let mut hasher = Sha256::new();
     hasher.update(req.method().as_str());
     hasher.update(b" ");

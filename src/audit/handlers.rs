@@ -7,7 +7,8 @@ use super::dto::{AuditEventView, AuditQuery};
 use super::model::{self as audit, AuditFilter};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::error::{AppError, FieldError};
+use crate::domain::check_time_filter;
+use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
@@ -32,15 +33,7 @@ pub async fn list_audit_events(
     caller.require(Capability::ReadAudit)?;
     let query = query.into_inner();
     let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && from >= to
-    {
-        return Err(AppError::validation(vec![FieldError::new(
-            "to",
-            "invalid_range",
-            "to must be later than from",
-        )]));
-    }
+    check_time_filter(query.from, query.to, "to must be later than from")?;
     let filter = AuditFilter {
         entity_type: query.entity_type,
         entity_id: query.entity_id,
@@ -49,13 +42,6 @@ pub async fn list_audit_events(
         to: query.to,
     };
     let mut conn = caller.conn(&state).await?;
-    let rows = audit::list(
-        &mut conn,
-        caller.agency_id,
-        &filter,
-        page.after,
-        page.fetch_limit(),
-    )
-    .await?;
+    let rows = audit::list(&mut conn, caller.agency_id, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| e.id, AuditEventView::from)))
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::db::KeepPrepared;
+use crate::pagination::PageRequest;
 use crate::schema::audit_events;
 
 /// Who did it and within which request: the part of an audit event a handler knows up front.
@@ -125,19 +126,18 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// The agency's events, newest first, after `before` (an event id) when given.
+/// A page of the agency's events, newest first, after the page's cursor (an event id).
 pub async fn list(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     filter: &AuditFilter,
-    before: Option<Uuid>,
-    limit: i64,
+    page: &PageRequest<Uuid>,
 ) -> QueryResult<Vec<AuditEvent>> {
     let mut query = audit_events::table
         .filter(audit_events::agency_id.eq(agency_id))
         .select(AuditEvent::as_select())
         .order(audit_events::id.desc())
-        .limit(limit)
+        .limit(page.fetch_limit())
         .into_boxed();
     if let Some(entity_type) = &filter.entity_type {
         query = query.filter(audit_events::entity_type.eq(entity_type.clone()));
@@ -154,7 +154,7 @@ pub async fn list(
     if let Some(to) = filter.to {
         query = query.filter(audit_events::occurred_at.lt(to));
     }
-    if let Some(before) = before {
+    if let Some(before) = page.after {
         query = query.filter(audit_events::id.lt(before));
     }
     query.load(conn).await

@@ -33,6 +33,27 @@ impl Collect for Vec<crate::error::FieldError> {
     }
 }
 
+/// Checks a list's optional time filter: when both ends are given, `to` must come after `from`
+/// (else 422 `invalid_range` on `to`, saying `message`).
+pub fn check_time_filter<T: PartialOrd>(
+    from: Option<T>,
+    to: Option<T>,
+    message: &str,
+) -> Result<(), crate::error::AppError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from >= to => Err(crate::error::AppError::validation(vec![
+            crate::error::FieldError::new("to", "invalid_range", message),
+        ])),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the reason given for an action (a recall, a suspension, a rejection...): 1 to 1000
+/// characters as [`check_text`] counts them, else 422 `validation_failed` on `reason`.
+pub fn check_reason(reason: &str) -> Result<String, crate::error::AppError> {
+    check_text("reason", reason, 1, 1000).map_err(|e| crate::error::AppError::validation(vec![e]))
+}
+
 /// Checks a free-text field: at most `max` characters as sent (what the OpenAPI document
 /// declares as `maxLength`), at least `min` after trimming, no control characters except line
 /// breaks and tabs. Answers the trimmed text.

@@ -229,7 +229,6 @@ pub async fn get_account(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = PlatformAccountRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The account", body = PlatformAccount),
         (status = 409, description = "Platform user id already registered (`platform_account_taken`)"),
         (status = 422, description = "Invalid fields"),
@@ -250,14 +249,11 @@ pub async fn create_account(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("aid" = Uuid, Path, description = "Platform account id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = PlatformAccountPatch,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated account", body = PlatformAccount),
         (status = 404, description = "No such account of this host"),
-        (status = 412, description = "Stale `If-Match`"),
     )
 )]
 pub async fn update_account(
@@ -276,7 +272,6 @@ pub async fn update_account(
     delete, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Influencer id"), ("aid" = Uuid, Path, description = "Platform account id")),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 204, description = "Removed"),
         (status = 404, description = "No such account of this host"),
         (status = 409, description = "In use (`platform_account_in_use`)"),

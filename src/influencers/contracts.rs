@@ -238,7 +238,6 @@ pub async fn get_contract(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ContractRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The contract", body = Contract),
         (status = 409, description = "Overlaps another contract (`contract_overlap`)"),
         (status = 422, description = "Invalid fields"),
@@ -260,15 +259,12 @@ pub async fn create_contract(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("cid" = Uuid, Path, description = "Contract id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = ContractPatch,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated contract", body = Contract),
         (status = 404, description = "No such contract of this host"),
         (status = 409, description = "Overlaps another contract (`contract_overlap`)"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields (`valid_until` before `valid_from`)"),
     )
 )]

@@ -202,7 +202,6 @@ pub async fn get_entity(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = LegalEntityRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The legal entity", body = LegalEntity),
         (status = 409, description = "Credit code already registered (`credit_code_taken`)"),
         (status = 422, description = "Invalid credit code (`invalid_credit_code`) or fields"),
@@ -223,14 +222,11 @@ pub async fn create_entity(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("eid" = Uuid, Path, description = "Legal entity id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = LegalEntityPatch,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated legal entity", body = LegalEntity),
         (status = 404, description = "No such legal entity of this host"),
-        (status = 412, description = "Stale `If-Match`"),
     )
 )]
 pub async fn update_entity(

@@ -100,7 +100,6 @@ pub async fn find_consent(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = GuardianConsentRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "Recorded", body = GuardianConsentView),
         (status = 200, description = "Replaced", body = GuardianConsentView),
         (status = 422, description = "Invalid fields, or not a human host"),

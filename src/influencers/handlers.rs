@@ -179,16 +179,11 @@ pub async fn get_influencer(
 /// Changes stage name, languages or notes. `If-Match` with a stale version is 412.
 #[utoipa::path(
     patch, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
-    ),
+    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = UpdateInfluencerRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated host", body = InfluencerView),
         (status = 404, description = "No such host in this agency"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields"),
     )
 )]

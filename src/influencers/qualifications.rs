@@ -305,7 +305,6 @@ pub async fn get_qualification(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = QualificationRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The qualification", body = Qualification),
         (status = 409, description = "Already recorded (`qualification_exists`)"),
         (status = 422, description = "Invalid fields"),
@@ -327,15 +326,12 @@ pub async fn create_qualification(
     params(
         ("id" = Uuid, Path, description = "Influencer id"),
         ("qid" = Uuid, Path, description = "Qualification id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read before"),
     ),
     request_body = QualificationPatch,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated qualification", body = Qualification),
         (status = 404, description = "No such qualification of this host"),
         (status = 409, description = "Certificate already recorded (`qualification_exists`)"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields (`valid_until` before `valid_from`, revocation without a reason)"),
     )
 )]

@@ -13,9 +13,9 @@ use super::model::{self as influencers, Influencer, InfluencerChanges};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
+use crate::domain::check_reason;
 use crate::domain::enums::{InfluencerStatus, VerificationState};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::json::Json;
 use crate::state::AppState;
 
@@ -62,10 +62,6 @@ async fn change_status(
     .await
 }
 
-fn check_reason(reason: &str) -> Result<String, AppError> {
-    check_text("reason", reason, 1, 1000).map_err(|e: FieldError| AppError::validation(vec![e]))
-}
-
 /// Checks the reason and moves the host, answering the host as it now is.
 async fn status_answer(
     state: &AppState,
@@ -88,7 +84,6 @@ async fn status_answer(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The suspended host", body = InfluencerView),
         (status = 409, description = "Not active (`invalid_transition`)"),
     )
@@ -109,7 +104,6 @@ pub async fn suspend_influencer(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The active host", body = InfluencerView),
         (status = 409, description = "Not suspended (`invalid_transition`)"),
     )
@@ -138,7 +132,6 @@ pub async fn reinstate_influencer(
     delete, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Influencer id"), TerminateQuery),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 204, description = "Terminated"),
         (status = 404, description = "No such host in this agency"),
     )

@@ -1,15 +1,26 @@
-//! Completing one operation: the statuses its kind of route implies, shared error answers,
-//! header schemas, security and `Location` headers.
+//! Completing one operation: the `If-Match` of a `PATCH`, the statuses its kind of route
+//! implies, shared error answers, header schemas, security and `Location` headers.
 
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn};
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::Type;
 use utoipa::openapi::{ObjectBuilder, RefOr, Required};
 
 use super::responses::error_ref;
 
-/// The statuses `operation` can answer because of what kind of route it is.
-fn implied_statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
+/// What a write route answers when the caller's role may not make the change.
+const FORBIDDEN_WRITE: &str = "The caller's role may not change this";
+
+/// What a route with an `If-Match` header answers when the ETag is stale.
+const STALE_IF_MATCH: &str = "Stale `If-Match`";
+
+/// The statuses `operation` can answer because of what kind of route it is, each with its own
+/// sentence where the shared one is not enough.
+fn implied_statuses(
+    method: &HttpMethod,
+    path: &str,
+    operation: &Operation,
+) -> Vec<(&'static str, Option<&'static str>)> {
     let params = operation.parameters.as_deref().unwrap_or_default();
     let param_in = |place: ParameterIn| {
         params.iter().any(|p| match p {
@@ -32,26 +43,29 @@ fn implied_statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
     let database = path.starts_with("/v1/") || path == "/readyz";
     let mut statuses = Vec::new();
     if body || query || param_in(ParameterIn::Path) || param_in(ParameterIn::Header) {
-        statuses.push("400");
+        statuses.push(("400", None));
     }
     if secured {
-        statuses.push("401");
+        statuses.push(("401", None));
+    }
+    if secured && *method != HttpMethod::Get {
+        statuses.push(("403", Some(FORBIDDEN_WRITE)));
     }
     if path.contains('{') {
-        statuses.push("404");
+        statuses.push(("404", None));
     }
     if has_header("If-Match") {
-        statuses.push("412");
+        statuses.push(("412", Some(STALE_IF_MATCH)));
     }
     if body {
-        statuses.extend(["413", "415"]);
+        statuses.extend([("413", None), ("415", None)]);
     }
     if body || query {
-        statuses.push("422");
+        statuses.push(("422", None));
     }
-    statuses.push("500");
+    statuses.push(("500", None));
     if database {
-        statuses.push("503");
+        statuses.push(("503", None));
     }
     statuses
 }
@@ -72,8 +86,31 @@ fn header_schema(name: &str) -> Option<ObjectBuilder> {
     }
 }
 
+/// Every `PATCH` reads `If-Match` (the ETag of the version it changes): declared here, after the
+/// annotation's own parameters, unless the annotation says it in its own words.
+fn add_if_match(method: &HttpMethod, operation: &mut Operation) {
+    if *method != HttpMethod::Patch {
+        return;
+    }
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    let declared = parameters.iter().any(|p| match p {
+        RefOr::T(p) => p.parameter_in == ParameterIn::Header && p.name == "If-Match",
+        RefOr::Ref(_) => false,
+    });
+    if !declared {
+        parameters.push(RefOr::T(
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .description(Some("The ETag read before"))
+                .build(),
+        ));
+    }
+}
+
 /// Completes one operation as the module documentation says.
 pub(super) fn complete(method: &HttpMethod, path: &str, operation: &mut Operation) {
+    add_if_match(method, operation);
     for parameter in operation.parameters.iter_mut().flatten() {
         if let RefOr::T(parameter) = parameter
             && parameter.parameter_in == ParameterIn::Header
@@ -111,10 +148,10 @@ pub(super) fn complete(method: &HttpMethod, path: &str, operation: &mut Operatio
                 });
         }
     }
-    for status in implied_statuses(path, operation) {
+    for (status, description) in implied_statuses(method, path, operation) {
         let responses = &mut operation.responses.responses;
         if !responses.contains_key(status)
-            && let Some(shared) = error_ref(status, None)
+            && let Some(shared) = error_ref(status, description.map(str::to_owned))
         {
             responses.insert(status.to_owned(), shared);
         }

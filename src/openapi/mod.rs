@@ -11,9 +11,12 @@
 //!   all `application/problem+json` with the `Problem` schema; an annotation's own sentence
 //!   stays as the reference's description;
 //! - the statuses every route of a kind can answer are added where missing: 400 when it takes a
-//!   body, path or query; 401 when it needs a token; 404 on `{id}` routes; 412 with `If-Match`;
+//!   body, path or query; 401 when it needs a token; 403 on every write route that needs one
+//!   (the role may not change this); 404 on `{id}` routes; 412 with `If-Match` (a stale ETag);
 //!   413, 415 and 422 with a body; 422 with a query; 503 on routes that reach the database;
 //!   500 everywhere;
+//! - every `PATCH` takes the `If-Match` header (the ETag read before), and the schemas of the
+//!   headers the service reads are declared once;
 //! - public routes say `security: []`; a `Location` header is declared on every 201 of a `POST`.
 //!
 //! The shared error answers are in `responses`, the completion of each operation in

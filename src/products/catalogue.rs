@@ -67,7 +67,6 @@ pub async fn list_products(
     post, path = "/v1/products", tag = "products", security(("bearer" = [])),
     request_body = CreateProductRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The product", body = ProductView),
         (status = 409, description = "SKU taken (`sku_taken`)"),
         (status = 422, description = "Invalid fields; prices and percentages must be decimal strings"),

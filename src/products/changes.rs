@@ -13,7 +13,7 @@ use super::model::{self as products, ProductChanges};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
+use crate::domain::check_reason;
 use crate::error::AppError;
 use crate::etag::IfMatch;
 use crate::influencers::dto::ReasonRequest;
@@ -23,13 +23,11 @@ use crate::state::AppState;
 /// Changes a product. The SKU never changes; a recall is `POST .../recall`.
 #[utoipa::path(
     patch, path = "/v1/products/{id}", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id"), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
+    params(("id" = Uuid, Path, description = "Product id")),
     request_body = UpdateProductRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated product", body = ProductView),
         (status = 404, description = "No such product in this agency"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -86,7 +84,6 @@ pub async fn update_product(
     params(("id" = Uuid, Path, description = "Product id")),
     request_body = ReasonRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The recalled product", body = ProductView),
         (status = 409, description = "Already recalled (`already_recalled`)"),
     )
@@ -99,8 +96,7 @@ pub async fn recall_product(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Verify)?;
     let id = id.into_inner();
-    let reason =
-        check_text("reason", &body.reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?;
+    let reason = check_reason(&body.reason)?;
     let mut conn = caller.conn(&state).await?;
     let recalled = conn
         .transaction(async |conn| {

@@ -88,7 +88,6 @@ pub async fn get_test(
     params(("id" = Uuid, Path, description = "Product id")),
     request_body = ProductTestRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The test", body = ProductTestView),
         (status = 422, description = "Invalid fields or unknown host"),
     )

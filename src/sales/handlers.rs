@@ -1,7 +1,7 @@
 //! Handlers of `/v1/sales`: one order line at a time (refunds are in [`super::refunds`]).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
@@ -13,9 +13,9 @@ use super::validate::{FIELDS, check_line};
 use crate::agencies::model::{self as agencies, AgencyDefaults};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
+use crate::domain::check_time_filter;
 use crate::error::{AppError, FieldError, serde_error};
-use crate::idempotency::{self, Answer, IdempotencyKey};
-use crate::json::Json;
+use crate::idempotency::{self, Answer, IdempotentCreate};
 use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
@@ -34,7 +34,6 @@ fn duplicate_order_line() -> AppError {
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     request_body = SaleRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The recorded line", body = SaleView),
         (status = 409, description = "Already recorded (`duplicate_order_line`), or the same key is in flight"),
         (status = 422, description = "Invalid fields (money as JSON numbers included), or `idempotency_key_reused`"),
@@ -43,15 +42,11 @@ fn duplicate_order_line() -> AppError {
 pub async fn create_sale(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
-    key: IdempotencyKey,
-    body: Json<serde_json::Value>,
+    create: IdempotentCreate,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
-    let raw = body.into_inner();
-    serde_json::from_value::<SaleRequest>(raw.clone()).map_err(|err| serde_error(&err))?;
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let serde_json::Value::Object(row) = raw else {
+    serde_json::from_value::<SaleRequest>(create.body.clone()).map_err(|err| serde_error(&err))?;
+    let serde_json::Value::Object(row) = create.body else {
         return Err(AppError::BadRequest {
             code: "invalid_body",
             detail: "The body must be a JSON object: one order line.".to_owned(),
@@ -73,8 +68,8 @@ pub async fn create_sale(
     idempotency::run(
         &mut conn,
         &caller,
-        &key,
-        fingerprint,
+        &create.key,
+        create.fingerprint,
         async |conn, claim| {
             let AgencyDefaults {
                 currency,
@@ -135,15 +130,7 @@ pub async fn list_sales(
     caller.require(Capability::Read)?;
     let query = query.into_inner();
     let page = PageRequest::<(DateTime<Utc>, Uuid)>::new(query.limit, query.cursor.as_deref())?;
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && from >= to
-    {
-        return Err(AppError::validation(vec![FieldError::new(
-            "to",
-            "invalid_range",
-            "to must be after from",
-        )]));
-    }
+    check_time_filter(query.from, query.to, "to must be after from")?;
     let filter = SaleFilter {
         influencer_id: query.influencer_id,
         platform: query.platform,
@@ -154,14 +141,7 @@ pub async fn list_sales(
         to: query.to,
     };
     let mut conn = caller.conn(&state).await?;
-    let rows = sales::list(
-        &mut conn,
-        caller.agency_id,
-        &filter,
-        page.after,
-        page.fetch_limit(),
-    )
-    .await?;
+    let rows = sales::list(&mut conn, caller.agency_id, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         &page,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::db::KeepPrepared;
 use crate::domain::currency::Currency;
 use crate::domain::enums::Platform;
+use crate::pagination::PageRequest;
 use crate::schema::{import_batches, refunds, sales};
 use crate::text_enum;
 
@@ -231,19 +232,18 @@ pub struct SaleFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Newest first, before `before` (sold_at, id) when given.
+/// A page of the ledger, newest first, after the page's cursor (sold_at, id).
 pub async fn list(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     filter: &SaleFilter,
-    before: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> QueryResult<Vec<Sale>> {
     let mut query = sales::table
         .filter(sales::agency_id.eq(agency_id))
         .select(Sale::as_select())
         .order((sales::sold_at.desc(), sales::id.desc()))
-        .limit(limit)
+        .limit(page.fetch_limit())
         .into_boxed();
     if let Some(id) = filter.influencer_id {
         query = query.filter(sales::influencer_id.eq(id));
@@ -266,7 +266,7 @@ pub async fn list(
     if let Some(to) = filter.to {
         query = query.filter(sales::sold_at.lt(to));
     }
-    if let Some((at, id)) = before {
+    if let Some((at, id)) = page.after {
         // One row comparison: PostgreSQL makes it a range of `sales_time_idx`, so a deep page
         // costs what the first does (`a < x OR (a = x AND b < y)` would only filter, reading
         // every newer line first).

@@ -12,6 +12,7 @@ use super::dto::{RefundRequest, RefundView};
 use super::model::{self as sales, Refund, Sale, SaleStatus};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
+use crate::domain::check_reason;
 use crate::domain::money::parse_amount;
 use crate::error::{AppError, FieldError};
 use crate::json::Json;
@@ -77,7 +78,6 @@ fn refund_bounds(error: DieselError) -> AppError {
     params(("id" = Uuid, Path, description = "Sale id")),
     request_body = RefundRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The refund; `Location` names it", body = RefundView),
         (status = 409, description = "The line is cancelled (`invalid_transition`)"),
         (status = 422, description = "Invalid amount, or more than what remains (`refund_exceeds_gross`)"),
@@ -92,13 +92,7 @@ pub async fn refund_sale(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let reason = match body.reason.as_deref() {
-        Some(r) => Some(
-            crate::domain::check_text("reason", r, 1, 1000)
-                .map_err(|e| AppError::validation(vec![e]))?,
-        ),
-        None => None,
-    };
+    let reason = body.reason.as_deref().map(check_reason).transpose()?;
     let mut conn = caller.conn(&state).await?;
     let (refund, currency) = conn
         .transaction(async |conn| {

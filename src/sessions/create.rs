@@ -1,7 +1,7 @@
 //! `POST /v1/live-sessions`: scheduling a session behind the compliance gate, idempotently.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
@@ -23,8 +23,7 @@ use crate::compliance::rules::blocks_scheduling;
 use crate::domain::enums::SessionState;
 use crate::domain::{Collect, check_text, check_url};
 use crate::error::{AppError, FieldError, serde_error};
-use crate::idempotency::{self, Answer, Claim, IdempotencyKey};
-use crate::json::Json;
+use crate::idempotency::{self, Answer, Claim, IdempotentCreate};
 use crate::state::AppState;
 
 /// Schedules a session. Every `schedule` rule is checked: a violation refuses it (422
@@ -36,7 +35,6 @@ use crate::state::AppState;
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body")),
     request_body = CreateSessionRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "The scheduled session", body = SessionView),
         (status = 409, description = "Overlaps another session of the host (`session_overlap`), or the same key is in flight"),
         (status = 422, description = "Invalid fields, `compliance_violation` (with `violations`), or `idempotency_key_reused`"),
@@ -45,20 +43,17 @@ use crate::state::AppState;
 pub async fn create_session(
     state: web::Data<AppState>,
     caller: Caller,
-    req: HttpRequest,
-    key: IdempotencyKey,
-    body: Json<serde_json::Value>,
+    create: IdempotentCreate,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
-    let raw = body.into_inner();
-    let fingerprint = idempotency::fingerprint(&req, &raw);
-    let body: CreateSessionRequest = serde_json::from_value(raw).map_err(|e| serde_error(&e))?;
+    let body: CreateSessionRequest =
+        serde_json::from_value(create.body).map_err(|e| serde_error(&e))?;
     let mut conn = caller.conn(&state).await?;
     idempotency::run(
         &mut conn,
         &caller,
-        &key,
-        fingerprint,
+        &create.key,
+        create.fingerprint,
         async |conn, claim| {
             let (row, lineup, facts) = check(conn, &state, &caller, body).await?;
             let view = insert(conn, &caller, claim, row, &lineup, &facts).await?;

@@ -17,8 +17,8 @@ use crate::auth::roles::Capability;
 use crate::compliance::context::rule_context;
 use crate::compliance::plan::{self, Draft};
 use crate::compliance::rules::ready_to_start;
-use crate::domain::check_text;
 use crate::domain::enums::SessionState;
+use crate::domain::{check_reason, check_text};
 use crate::error::{AppError, FieldError};
 use crate::json::Json;
 use crate::state::AppState;
@@ -28,7 +28,6 @@ use crate::state::AppState;
     post, path = "/v1/live-sessions/{id}/start", tag = "live sessions", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Live", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)"),
         (status = 422, description = "Violations remain (`compliance_violation`, with `violations`)"),
@@ -147,7 +146,6 @@ async fn transition(
     post, path = "/v1/live-sessions/{id}/end", tag = "live sessions", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Ended", body = SessionView),
         (status = 409, description = "Not live (`invalid_transition`)"),
     )
@@ -176,7 +174,6 @@ pub async fn end_session(
     params(("id" = Uuid, Path, description = "Session id")),
     request_body(content = Option<CancelRequest>, description = "Optional reason"),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "Cancelled", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)"),
     )
@@ -187,12 +184,10 @@ pub async fn cancel_session(
     id: web::Path<Uuid>,
     body: Option<Json<CancelRequest>>,
 ) -> Result<HttpResponse, AppError> {
-    let reason = match body.and_then(|b| b.into_inner().reason) {
-        Some(reason) => Some(
-            check_text("reason", &reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?,
-        ),
-        None => None,
-    };
+    let reason = body
+        .and_then(|b| b.into_inner().reason)
+        .map(|reason| check_reason(&reason))
+        .transpose()?;
     let view = transition(
         &state,
         &caller,
@@ -213,7 +208,6 @@ pub async fn cancel_session(
     params(("id" = Uuid, Path, description = "Session id")),
     request_body = ReviewRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The session with its review", body = SessionView),
         (status = 409, description = "Not ended (`invalid_transition`)"),
     )

@@ -28,7 +28,6 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "Session id")),
     request_body = LineupRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The session with its new lineup", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)"),
         (status = 422, description = "Unknown or repeated products, bad prices, or `compliance_violation`"),

@@ -11,21 +11,14 @@ use super::views::{respond, view, views};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::compliance::context::rule_context;
-use crate::error::{AppError, FieldError};
+use crate::domain::check_time_filter;
+use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 /// The list filter a query asks for; a range that ends before it starts is 422.
 fn session_filter(query: &SessionListQuery) -> Result<SessionFilter, AppError> {
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && from >= to
-    {
-        return Err(AppError::validation(vec![FieldError::new(
-            "to",
-            "invalid_range",
-            "to must be after from",
-        )]));
-    }
+    check_time_filter(query.from, query.to, "to must be after from")?;
     Ok(SessionFilter {
         from: query.from,
         to: query.to,

@@ -29,13 +29,11 @@ use crate::state::AppState;
 /// Reschedules or edits a session; schedule rules are checked again (422), overlaps are 409.
 #[utoipa::path(
     patch, path = "/v1/live-sessions/{id}", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id"), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
+    params(("id" = Uuid, Path, description = "Session id")),
     request_body = UpdateSessionRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 200, description = "The updated session", body = SessionView),
         (status = 409, description = "`session_overlap`, or `invalid_transition` when no longer scheduled"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields or `compliance_violation`"),
     )
 )]

@@ -12,7 +12,7 @@ use super::{Identity, IdentityView, find_for_update, identity_response};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
+use crate::domain::check_reason;
 use crate::domain::enums::VerificationState;
 use crate::error::AppError;
 use crate::influencers::dto::ReasonRequest;
@@ -128,8 +128,7 @@ pub async fn reject_identity(
     id: web::Path<Uuid>,
     body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let reason =
-        check_text("reason", &body.reason, 1, 1000).map_err(|e| AppError::validation(vec![e]))?;
+    let reason = check_reason(&body.reason)?;
     let row = review(
         &state,
         &caller,

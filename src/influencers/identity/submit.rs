@@ -120,7 +120,6 @@ fn check_document(
     params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = IdentityRequest,
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "First submission", body = IdentityView),
         (status = 200, description = "Replaced; verification starts over", body = IdentityView),
         (status = 409, description = "This person is already another host of the agency (`identity_already_registered`)"),

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::domain::check_text;
+use crate::domain::check_reason;
 use crate::domain::enums::{DocumentType, VerificationState};
 use crate::error::{AppError, serde_error};
 use crate::influencers::guardian_consent::GuardianConsent;
@@ -57,9 +57,8 @@ fn erasure_reason(body: &[u8]) -> Result<Option<String>, AppError> {
         serde_json::from_slice(body).map_err(|e| serde_error(&e))?;
     request
         .and_then(|request| request.reason)
-        .map(|reason| check_text("reason", &reason, 1, 1000))
+        .map(|reason| check_reason(&reason))
         .transpose()
-        .map_err(|e| AppError::validation(vec![e]))
 }
 
 /// What erasure removes, as named in the audit trail.

@@ -108,7 +108,6 @@ async fn spool(mut payload: web::Payload, max_bytes: usize) -> Result<Spooled, A
         (Vec<Object> = "application/json"),
     )),
     responses(
-        (status = 403, description = "The caller's role may not change this"),
         (status = 201, description = "Committed (with `on_error=skip`, bad rows are listed in `errors`)", body = ImportView),
         (status = 413, description = "More rows or bytes than an import takes"),
         (status = 415, description = "Neither text/csv nor application/json"),

@@ -37,7 +37,6 @@ use crate::state::AppState;
         (status = 403, description = "Not allowed (`forbidden`, `owner_management_forbidden`)"),
         (status = 404, description = "No such user in this agency"),
         (status = 409, description = "Would leave no active owner (`last_owner`)"),
-        (status = 412, description = "Stale `If-Match`"),
         (status = 422, description = "Invalid fields, wrong current password (`validation_failed`)"),
         (status = 503, description = BUSY_OR_UNAVAILABLE),
     )
