@@ -25,7 +25,6 @@ use crate::state::AppState;
 /// Acknowledges a finding (owner, admin, compliance): it leaves the open list.
 #[utoipa::path(
     post, path = "/v1/compliance/issues/{id}/acknowledge", tag = "compliance", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Issue id")),
     request_body = FindingNote,
     responses(
         (status = 403, description = "The caller's role may not act on compliance issues"),
@@ -47,7 +46,6 @@ pub async fn acknowledge_issue(
 /// for good.
 #[utoipa::path(
     post, path = "/v1/compliance/issues/{id}/resolve", tag = "compliance", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Issue id")),
     request_body = FindingNote,
     responses(
         (status = 403, description = "The caller's role may not act on compliance issues"),

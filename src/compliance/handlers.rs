@@ -20,7 +20,6 @@ use crate::state::AppState;
 /// The host's open violations today (agency time).
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/compliance", tag = "compliance", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The host's violations", body = HostCompliance),
         (status = 404, description = "No such host in this agency"),

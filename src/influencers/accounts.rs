@@ -191,7 +191,7 @@ impl HostRecord for PlatformAccount {
 /// The host's platform accounts.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/platform-accounts", tag = "platform accounts", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id"), PageQuery),
+    params(PageQuery),
     responses((status = 200, description = "A page of the host's platform accounts", body = Page<PlatformAccount>))
 )]
 pub async fn list_accounts(
@@ -206,10 +206,6 @@ pub async fn list_accounts(
 /// One platform account of the host.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("aid" = Uuid, Path, description = "Platform account id"),
-    ),
     responses(
         (status = 200, description = "The platform account", body = PlatformAccount),
         (status = 404, description = "No such platform account of this host"),
@@ -226,7 +222,6 @@ pub async fn get_account(
 /// Registers a platform account of the host.
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/platform-accounts", tag = "platform accounts", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = PlatformAccountRequest,
     responses(
         (status = 201, description = "The account", body = PlatformAccount),
@@ -246,10 +241,6 @@ pub async fn create_account(
 /// Changes handle, followers, verification or status (`banned` accounts do not count).
 #[utoipa::path(
     patch, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("aid" = Uuid, Path, description = "Platform account id"),
-    ),
     request_body = PlatformAccountPatch,
     responses(
         (status = 200, description = "The updated account", body = PlatformAccount),
@@ -270,7 +261,6 @@ pub async fn update_account(
 /// (409 `platform_account_in_use`): mark it `banned` instead.
 #[utoipa::path(
     delete, path = "/v1/influencers/{id}/platform-accounts/{aid}", tag = "platform accounts", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id"), ("aid" = Uuid, Path, description = "Platform account id")),
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such account of this host"),

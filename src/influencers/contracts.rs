@@ -200,7 +200,7 @@ impl HostRecord for Contract {
 /// The host's contracts, earliest first.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/contracts", tag = "contracts", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id"), PageQuery),
+    params(PageQuery),
     responses((status = 200, description = "A page of the host's contracts", body = Page<Contract>))
 )]
 pub async fn list_contracts(
@@ -215,10 +215,6 @@ pub async fn list_contracts(
 /// One contract of the host.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/contracts/{cid}", tag = "contracts", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("cid" = Uuid, Path, description = "Contract id"),
-    ),
     responses(
         (status = 200, description = "The contract", body = Contract),
         (status = 404, description = "No such contract of this host"),
@@ -235,7 +231,6 @@ pub async fn get_contract(
 /// Records a contract; it may not overlap another of the host's contracts.
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/contracts", tag = "contracts", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ContractRequest,
     responses(
         (status = 201, description = "The contract", body = Contract),
@@ -256,10 +251,6 @@ pub async fn create_contract(
 /// changes; a contract may not come to overlap another of the host's.
 #[utoipa::path(
     patch, path = "/v1/influencers/{id}/contracts/{cid}", tag = "contracts", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("cid" = Uuid, Path, description = "Contract id"),
-    ),
     request_body = ContractPatch,
     responses(
         (status = 200, description = "The updated contract", body = Contract),

@@ -164,7 +164,7 @@ impl HostRecord for LegalEntity {
 /// The host's legal entities.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/legal-entities", tag = "legal entities", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id"), PageQuery),
+    params(PageQuery),
     responses((status = 200, description = "A page of the host's legal entities", body = Page<LegalEntity>))
 )]
 pub async fn list_entities(
@@ -179,10 +179,6 @@ pub async fn list_entities(
 /// One legal entity of the host.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/legal-entities/{eid}", tag = "legal entities", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("eid" = Uuid, Path, description = "Legal entity id"),
-    ),
     responses(
         (status = 200, description = "The legal entity", body = LegalEntity),
         (status = 404, description = "No such legal entity of this host"),
@@ -199,7 +195,6 @@ pub async fn get_entity(
 /// Registers a legal entity of the host (or a virtual/brand host's operator).
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/legal-entities", tag = "legal entities", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = LegalEntityRequest,
     responses(
         (status = 201, description = "The legal entity", body = LegalEntity),
@@ -219,10 +214,6 @@ pub async fn create_entity(
 /// Changes a legal entity (e.g. marks it deregistered). The credit code never changes.
 #[utoipa::path(
     patch, path = "/v1/influencers/{id}/legal-entities/{eid}", tag = "legal entities", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("eid" = Uuid, Path, description = "Legal entity id"),
-    ),
     request_body = LegalEntityPatch,
     responses(
         (status = 200, description = "The updated legal entity", body = LegalEntity),

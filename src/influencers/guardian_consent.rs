@@ -97,7 +97,6 @@ pub async fn find_consent(
 /// Records (or replaces) a guardian's consent for a host aged 16 or 17.
 #[utoipa::path(
     put, path = "/v1/influencers/{id}/guardian-consent", tag = "identity", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = GuardianConsentRequest,
     responses(
         (status = 201, description = "Recorded", body = GuardianConsentView),

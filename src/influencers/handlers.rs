@@ -158,7 +158,6 @@ pub async fn create_influencer(
 /// One host.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The host", body = InfluencerView),
         (status = 404, description = "No such host in this agency"),
@@ -179,7 +178,6 @@ pub async fn get_influencer(
 /// Changes stage name, languages or notes. `If-Match` with a stale version is 412.
 #[utoipa::path(
     patch, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = UpdateInfluencerRequest,
     responses(
         (status = 200, description = "The updated host", body = InfluencerView),

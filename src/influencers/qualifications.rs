@@ -267,7 +267,7 @@ impl HostRecord for Qualification {
 /// The host's qualifications, revoked ones included, in the order they were recorded.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/qualifications", tag = "qualifications", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id"), PageQuery),
+    params(PageQuery),
     responses((status = 200, description = "A page of the host's qualifications", body = Page<Qualification>))
 )]
 pub async fn list_qualifications(
@@ -282,10 +282,6 @@ pub async fn list_qualifications(
 /// One qualification of the host.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/qualifications/{qid}", tag = "qualifications", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("qid" = Uuid, Path, description = "Qualification id"),
-    ),
     responses(
         (status = 200, description = "The qualification", body = Qualification),
         (status = 404, description = "No such qualification of this host"),
@@ -302,7 +298,6 @@ pub async fn get_qualification(
 /// Records a qualification for a regulated field.
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/qualifications", tag = "qualifications", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = QualificationRequest,
     responses(
         (status = 201, description = "The qualification", body = Qualification),
@@ -323,10 +318,6 @@ pub async fn create_qualification(
 /// qualification no longer qualifies the host for its field.
 #[utoipa::path(
     patch, path = "/v1/influencers/{id}/qualifications/{qid}", tag = "qualifications", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Influencer id"),
-        ("qid" = Uuid, Path, description = "Qualification id"),
-    ),
     request_body = QualificationPatch,
     responses(
         (status = 200, description = "The updated qualification", body = Qualification),

@@ -81,7 +81,6 @@ async fn status_answer(
 /// Suspends an active host at once (e.g. a tax investigation): no new sessions, no going live.
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/suspend", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
         (status = 200, description = "The suspended host", body = InfluencerView),
@@ -101,7 +100,6 @@ pub async fn suspend_influencer(
 /// Reinstates a suspended host.
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/reinstate", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
         (status = 200, description = "The active host", body = InfluencerView),
@@ -130,7 +128,7 @@ pub async fn reinstate_influencer(
 /// Terminates a host. The row and its history stay; a terminated host cannot come back.
 #[utoipa::path(
     delete, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id"), TerminateQuery),
+    params(TerminateQuery),
     responses(
         (status = 204, description = "Terminated"),
         (status = 404, description = "No such host in this agency"),

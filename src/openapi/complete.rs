@@ -1,9 +1,9 @@
-//! Completing one operation: the `If-Match` of a `PATCH`, the statuses its kind of route
-//! implies, shared error answers, header schemas, security and `Location` headers.
+//! Completing one operation: the ids in its path, the `If-Match` of a `PATCH`, the statuses its
+//! kind of route implies, shared error answers, header schemas, security and `Location` headers.
 
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::Type;
+use utoipa::openapi::schema::{KnownFormat, SchemaFormat, Type};
 use utoipa::openapi::{ObjectBuilder, RefOr, Required};
 
 use super::responses::error_ref;
@@ -86,6 +86,55 @@ fn header_schema(name: &str) -> Option<ObjectBuilder> {
     }
 }
 
+/// Every path parameter is the id (a UUID) of an object in the collection named just before it:
+/// the collection and parameter name, and the description every operation gives it.
+const PATH_IDS: &[(&str, &str, &str)] = &[
+    ("contracts", "cid", "Contract id"),
+    ("imports", "id", "Import id"),
+    ("influencers", "id", "Influencer id"),
+    ("issues", "id", "Issue id"),
+    ("legal-entities", "eid", "Legal entity id"),
+    ("live-sessions", "id", "Session id"),
+    ("platform-accounts", "aid", "Platform account id"),
+    ("products", "id", "Product id"),
+    ("qualifications", "qid", "Qualification id"),
+    ("refunds", "rid", "Refund id"),
+    ("sales", "id", "Sale id"),
+    ("tests", "tid", "Product test id"),
+    ("users", "id", "User id"),
+];
+
+/// Declares the ids in `path` (in path order, before the annotation's own parameters) from
+/// [`PATH_IDS`]. A path parameter missing from the table is a mistake of the route table: the
+/// document refuses to build.
+fn add_path_ids(path: &str, operation: &mut Operation) {
+    let segments: Vec<&str> = path.split('/').collect();
+    let ids = segments.windows(2).filter_map(|pair| {
+        let name = pair[1].strip_prefix('{')?.strip_suffix('}')?;
+        let description = PATH_IDS
+            .iter()
+            .find(|(collection, id, _)| *collection == pair[0] && *id == name)
+            .map(|(_, _, description)| *description)
+            .unwrap_or_else(|| panic!("{path}: no description of `{name}` in PATH_IDS"));
+        Some(RefOr::T(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .description(Some(description))
+                .required(Required::True)
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+                ))
+                .build(),
+        ))
+    });
+    let own = operation.parameters.take().unwrap_or_default();
+    let parameters: Vec<_> = ids.chain(own).collect();
+    operation.parameters = (!parameters.is_empty()).then_some(parameters);
+}
+
 /// Every `PATCH` reads `If-Match` (the ETag of the version it changes): declared here, after the
 /// annotation's own parameters, unless the annotation says it in its own words.
 fn add_if_match(method: &HttpMethod, operation: &mut Operation) {
@@ -110,6 +159,7 @@ fn add_if_match(method: &HttpMethod, operation: &mut Operation) {
 
 /// Completes one operation as the module documentation says.
 pub(super) fn complete(method: &HttpMethod, path: &str, operation: &mut Operation) {
+    add_path_ids(path, operation);
     add_if_match(method, operation);
     for parameter in operation.parameters.iter_mut().flatten() {
         if let RefOr::T(parameter) = parameter

@@ -108,7 +108,6 @@ pub async fn create_product(
 /// One product.
 #[utoipa::path(
     get, path = "/v1/products/{id}", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id")),
     responses(
         (status = 200, description = "The product", body = ProductView),
         (status = 404, description = "No such product in this agency"),

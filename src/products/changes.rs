@@ -23,7 +23,6 @@ use crate::state::AppState;
 /// Changes a product. The SKU never changes; a recall is `POST .../recall`.
 #[utoipa::path(
     patch, path = "/v1/products/{id}", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id")),
     request_body = UpdateProductRequest,
     responses(
         (status = 200, description = "The updated product", body = ProductView),
@@ -81,7 +80,6 @@ pub async fn update_product(
 /// show `product_recalled` at once and cannot go live.
 #[utoipa::path(
     post, path = "/v1/products/{id}/recall", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id")),
     request_body = ReasonRequest,
     responses(
         (status = 200, description = "The recalled product", body = ProductView),

@@ -16,7 +16,6 @@ use crate::state::AppState;
 /// every host who promoted it, and its sales.
 #[utoipa::path(
     get, path = "/v1/products/{id}/impact", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id")),
     responses(
         (status = 200, description = "Sessions, hosts and sales of the product", body = ProductImpact),
         (status = 404, description = "No such product in this agency"),

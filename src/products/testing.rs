@@ -22,7 +22,7 @@ use crate::state::AppState;
 /// Tests of the product by hosts, newest first (by test day).
 #[utoipa::path(
     get, path = "/v1/products/{id}/tests", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id"), PageQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of the product's tests", body = Page<ProductTestView>),
         (status = 404, description = "No such product in this agency"),
@@ -59,10 +59,6 @@ pub async fn list_tests(
 /// One test of the product.
 #[utoipa::path(
     get, path = "/v1/products/{id}/tests/{tid}", tag = "products", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Product id"),
-        ("tid" = Uuid, Path, description = "Product test id"),
-    ),
     responses(
         (status = 200, description = "The test", body = ProductTestView),
         (status = 404, description = "No such test of this product"),
@@ -85,7 +81,6 @@ pub async fn get_test(
 /// `compliance.product_test_valid_days` days (default 180).
 #[utoipa::path(
     post, path = "/v1/products/{id}/tests", tag = "products", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Product id")),
     request_body = ProductTestRequest,
     responses(
         (status = 201, description = "The test", body = ProductTestView),

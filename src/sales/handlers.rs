@@ -153,7 +153,6 @@ pub async fn list_sales(
 /// One order line with its refunds.
 #[utoipa::path(
     get, path = "/v1/sales/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Sale id")),
     responses(
         (status = 200, description = "The line and its refunds", body = SaleView),
         (status = 404, description = "No such line in this agency"),

@@ -75,7 +75,6 @@ fn refund_bounds(error: DieselError) -> AppError {
 /// line's `refunded_amount`, `net` and `status` move with them.
 #[utoipa::path(
     post, path = "/v1/sales/{id}/refunds", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Sale id")),
     request_body = RefundRequest,
     responses(
         (status = 201, description = "The refund; `Location` names it", body = RefundView),
@@ -134,10 +133,6 @@ pub async fn refund_sale(
 /// One refund entry of a line.
 #[utoipa::path(
     get, path = "/v1/sales/{id}/refunds/{rid}", tag = "sales", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Sale id"),
-        ("rid" = Uuid, Path, description = "Refund id"),
-    ),
     responses(
         (status = 200, description = "The refund", body = RefundView),
         (status = 404, description = "No such refund of this line"),

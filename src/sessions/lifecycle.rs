@@ -26,7 +26,6 @@ use crate::state::AppState;
 /// Takes a scheduled session live, if no violation of any stage remains.
 #[utoipa::path(
     post, path = "/v1/live-sessions/{id}/start", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "Live", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)"),
@@ -144,7 +143,6 @@ async fn transition(
 /// Ends a live session.
 #[utoipa::path(
     post, path = "/v1/live-sessions/{id}/end", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "Ended", body = SessionView),
         (status = 409, description = "Not live (`invalid_transition`)"),
@@ -171,7 +169,6 @@ pub async fn end_session(
 /// Cancels a scheduled session; its time is free again. The body (a reason) is optional.
 #[utoipa::path(
     post, path = "/v1/live-sessions/{id}/cancel", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
     request_body(content = Option<CancelRequest>, description = "Optional reason"),
     responses(
         (status = 200, description = "Cancelled", body = SessionView),
@@ -205,7 +202,6 @@ pub async fn cancel_session(
 /// compliance). Findings feed `review_language_violation` and `review_dress_violation`.
 #[utoipa::path(
     post, path = "/v1/live-sessions/{id}/review", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
     request_body = ReviewRequest,
     responses(
         (status = 200, description = "The session with its review", body = SessionView),

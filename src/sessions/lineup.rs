@@ -25,7 +25,6 @@ use crate::state::AppState;
 /// again (a recalled product is refused).
 #[utoipa::path(
     put, path = "/v1/live-sessions/{id}/lineup", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
     request_body = LineupRequest,
     responses(
         (status = 200, description = "The session with its new lineup", body = SessionView),

@@ -61,7 +61,6 @@ pub async fn list_sessions(
 /// One session with its lineup, review and compliance.
 #[utoipa::path(
     get, path = "/v1/live-sessions/{id}", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session", body = SessionView),
         (status = 404, description = "No such session in this agency"),

@@ -29,7 +29,6 @@ use crate::state::AppState;
 /// Reschedules or edits a session; schedule rules are checked again (422), overlaps are 409.
 #[utoipa::path(
     patch, path = "/v1/live-sessions/{id}", tag = "live sessions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Session id")),
     request_body = UpdateSessionRequest,
     responses(
         (status = 200, description = "The updated session", body = SessionView),

@@ -184,7 +184,6 @@ async fn identity_response(
 /// The host's identity, masked.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/identity", tag = "identity", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The identity", body = IdentityView),
         (status = 404, description = "No such host, or no identity submitted"),

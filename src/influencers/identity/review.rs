@@ -87,7 +87,6 @@ async fn review(
 /// Verifies a pending identity (owner, admin, compliance; not its submitter).
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/identity/verify", tag = "identity", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "Verified", body = IdentityView),
         (status = 403, description = "Role not allowed, or the caller submitted it (`four_eyes_required`)"),
@@ -114,7 +113,6 @@ pub async fn verify_identity(
 /// Rejects a pending identity, or revokes a verified one, with a reason.
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/identity/reject", tag = "identity", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = ReasonRequest,
     responses(
         (status = 200, description = "Rejected", body = IdentityView),

@@ -117,7 +117,6 @@ fn check_document(
 /// Submits or replaces the host's identity; verification starts over (`pending`).
 #[utoipa::path(
     put, path = "/v1/influencers/{id}/identity", tag = "identity", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body = IdentityRequest,
     responses(
         (status = 201, description = "First submission", body = IdentityView),

@@ -78,7 +78,6 @@ const ERASED_CONSENT_FIELDS: [&str; 2] = ["guardian_name", "document_ref"];
 /// and answers 200 with `changed: false`; every call is audited (`personal_data.erase`).
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/erase-personal-data", tag = "identity", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     request_body(content = Option<ErasureRequest>, description = "Optional reason"),
     responses(
         (status = 200, description = "Erased (or nothing left to erase)", body = ErasureView),

@@ -119,7 +119,6 @@ async fn collect(
 /// compliance). The read itself is recorded in the audit trail (`personal_data.read`).
 #[utoipa::path(
     get, path = "/v1/influencers/{id}/personal-data", tag = "identity", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Influencer id")),
     responses(
         (status = 200, description = "The host's personal data", body = PersonalDataView),
         (status = 403, description = "Role not allowed"),

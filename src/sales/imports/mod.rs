@@ -242,7 +242,6 @@ pub async fn list_imports(
 /// One import: who, when, the file's name and SHA-256, the counts and every bad row.
 #[utoipa::path(
     get, path = "/v1/sales/imports/{id}", tag = "sales", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Import id")),
     responses(
         (status = 200, description = "The import", body = ImportView),
         (status = 404, description = "No such import in this agency"),

@@ -20,7 +20,6 @@ use crate::state::AppState;
     path = "/v1/users/{id}",
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 204, description = "Deactivated"),
         (status = 403, description = "Not allowed (`forbidden`, `owner_management_forbidden`)"),

@@ -54,7 +54,6 @@ pub async fn list_users(
     path = "/v1/users/{id}",
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserView),
         (status = 404, description = "No such user in this agency"),

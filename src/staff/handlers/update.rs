@@ -28,7 +28,6 @@ use crate::state::AppState;
     tag = "users",
     security(("bearer" = [])),
     params(
-        ("id" = Uuid, Path, description = "User id"),
         ("If-Match" = Option<String>, Header, description = "The ETag read before; 412 when the user changed since"),
     ),
     request_body = UpdateUserRequest,
