@@ -366,3 +366,14 @@ async fn another_agencys_imports_are_out_of_reach() {
     assert_eq!(theirs["inserted"], 0);
     assert_eq!(theirs["rejected"], 1);
 }
+
+#[actix_web::test]
+async fn a_nul_character_in_a_header_name_is_an_invalid_header_never_a_400() {
+    let shop = shop("Nul Header Co").await;
+    for mode in ["", "?on_error=skip"] {
+        let problem = import(&shop, mode, "text/csv", "platform,ex\u{0}tra\ndouyin,x\n")
+            .await
+            .problem(422, "invalid_header");
+        assert_eq!(problem["errors"][0]["field"], "ex\u{fffd}tra");
+    }
+}

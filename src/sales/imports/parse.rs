@@ -91,9 +91,11 @@ fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
     let mut header_errors = Vec::new();
     for (index, name) in headers.iter().enumerate() {
         if !FIELDS.contains(&name.as_str()) {
+            // The import is on record with its errors: a NUL in a name is stored as U+FFFD.
+            let name = crate::domain::printable(name);
             header_errors.push(fatal_row(
                 1,
-                name,
+                &name,
                 "unknown_column",
                 format!("column {} `{name}` is not a sale field", index + 1),
             ));
