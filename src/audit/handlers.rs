@@ -10,7 +10,6 @@ use crate::auth::roles::Capability;
 use crate::domain::check_time_filter;
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
-use crate::state::AppState;
 
 /// The agency's audit trail, newest first (owners, admins and compliance).
 #[utoipa::path(
@@ -26,7 +25,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn list_audit_events(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -41,7 +39,7 @@ pub async fn list_audit_events(
         from: query.from,
         to: query.to,
     };
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let rows = audit::list(&mut conn, caller.agency_id, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| e.id, AuditEventView::from)))
 }

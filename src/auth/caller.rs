@@ -29,6 +29,18 @@ pub struct Caller {
     pub request_id: String,
     /// The connection the caller was checked on, handed to the handler by [`Caller::conn`].
     checked_on: HeldConn,
+    /// The service's shared state, for the handler ([`Caller::state`]).
+    state: SharedState,
+}
+
+/// The shared state as the caller carries it.
+#[derive(Clone)]
+struct SharedState(web::Data<AppState>);
+
+impl std::fmt::Debug for SharedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppState")
+    }
 }
 
 /// A pooled connection kept for the handler; back to the pool when the caller is dropped.
@@ -44,15 +56,20 @@ impl std::fmt::Debug for HeldConn {
 impl Caller {
     /// A connection for the handler: the one the caller was just checked on (so a request
     /// takes one connection from the pool, not two), or a fresh one when it was taken already.
-    pub async fn conn(&self, state: &AppState) -> Result<DbConn, AppError> {
+    pub async fn conn(&self) -> Result<DbConn, AppError> {
         let held = match self.checked_on.0.lock() {
             Ok(mut slot) => slot.take(),
             Err(poisoned) => poisoned.into_inner().take(),
         };
         match held {
             Some(conn) => Ok(conn),
-            None => state.conn().await,
+            None => self.state.0.conn().await,
         }
+    }
+
+    /// The service's shared state (settings, services, the pool).
+    pub fn state(&self) -> &AppState {
+        &self.state.0
     }
 
     /// Refuses with 403 unless the caller's role allows `capability`.
@@ -152,6 +169,7 @@ impl FromRequest for Caller {
                     role,
                     request_id,
                     checked_on: HeldConn(Arc::new(Mutex::new((!has_body).then_some(conn)))),
+                    state: SharedState(state),
                 }),
                 _ => Err(AppError::Unauthorized {
                     code: "token_revoked",

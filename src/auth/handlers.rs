@@ -192,8 +192,8 @@ pub async fn logout(
         (status = 401, description = "No valid access token"),
     )
 )]
-pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, AppError> {
-    let mut conn = caller.conn(&state).await?;
+pub async fn me(caller: Caller) -> Result<HttpResponse, AppError> {
+    let mut conn = caller.conn().await?;
     let user = users::find(&mut conn, caller.agency_id, caller.user_id).await?;
     let agency = agencies::find(&mut conn, caller.agency_id).await?;
     Ok(HttpResponse::Ok().json(MeResponse {

@@ -20,7 +20,6 @@ use crate::domain::check_text;
 use crate::error::{AppError, conflict_on};
 use crate::json::Json;
 use crate::schema::{compliance_finding_states, compliance_issues};
-use crate::state::AppState;
 
 /// Acknowledges a finding (owner, admin, compliance): it leaves the open list.
 #[utoipa::path(
@@ -34,12 +33,11 @@ use crate::state::AppState;
     )
 )]
 pub async fn acknowledge_issue(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<FindingNote>,
 ) -> Result<HttpResponse, AppError> {
-    act_on_finding(state, caller, id, body, FindingState::Acknowledged).await
+    act_on_finding(caller, id, body, FindingState::Acknowledged).await
 }
 
 /// Resolves a finding, open or acknowledged (owner, admin, compliance): it leaves the open list
@@ -55,17 +53,15 @@ pub async fn acknowledge_issue(
     )
 )]
 pub async fn resolve_issue(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<FindingNote>,
 ) -> Result<HttpResponse, AppError> {
-    act_on_finding(state, caller, id, body, FindingState::Resolved).await
+    act_on_finding(caller, id, body, FindingState::Resolved).await
 }
 
 /// Moves the finding `id` to `target` once the stored list is up to date.
 async fn act_on_finding(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<FindingNote>,
@@ -75,8 +71,8 @@ async fn act_on_finding(
     let id = id.into_inner();
     let note =
         check_text("note", &body.note, 1, 2000).map_err(|e| AppError::validation(vec![e]))?;
-    let mut conn = caller.conn(&state).await?;
-    let context = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let mut conn = caller.conn().await?;
+    let context = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     refresh(&mut conn, caller.agency_id, &context).await?;
     let view = conn
         .transaction(async |conn| set_state(conn, &caller, id, &note, target).await)

@@ -26,13 +26,12 @@ use crate::state::AppState;
     )
 )]
 pub async fn host_compliance(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let hosts = snapshot::load(&mut conn, caller.agency_id, Hosts::Only(&[id])).await?;
     let (row, host) = hosts.into_iter().next().ok_or(AppError::NotFound)?;
@@ -65,15 +64,14 @@ pub async fn host_compliance(
     responses((status = 200, description = "A page of open issues", body = Page<ComplianceIssue>))
 )]
 pub async fn compliance_issues(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<IssueQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let query = query.into_inner();
     let page = PageRequest::<(Uuid, String, Uuid)>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = caller.conn(&state).await?;
-    let context = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let mut conn = caller.conn().await?;
+    let context = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     refresh(&mut conn, caller.agency_id, &context).await?;
     let filter = IssueFilter {
         code: query.code,

@@ -21,7 +21,6 @@ use crate::etag::IfMatch;
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery};
 use crate::schema::platform_accounts;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = platform_accounts)]
@@ -195,12 +194,11 @@ impl HostRecord for PlatformAccount {
     responses((status = 200, description = "A page of the host's platform accounts", body = Page<PlatformAccount>))
 )]
 pub async fn list_accounts(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::list::<PlatformAccount>(state, caller, id, query).await
+    record::handlers::list::<PlatformAccount>(caller, id, query).await
 }
 
 /// One platform account of the host.
@@ -212,11 +210,10 @@ pub async fn list_accounts(
     )
 )]
 pub async fn get_account(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::get::<PlatformAccount>(state, caller, path).await
+    record::handlers::get::<PlatformAccount>(caller, path).await
 }
 
 /// Registers a platform account of the host.
@@ -230,12 +227,11 @@ pub async fn get_account(
     )
 )]
 pub async fn create_account(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<PlatformAccountRequest>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::create::<PlatformAccount>(state, caller, id, body).await
+    record::handlers::create::<PlatformAccount>(caller, id, body).await
 }
 
 /// Changes handle, followers, verification or status (`banned` accounts do not count).
@@ -248,13 +244,12 @@ pub async fn create_account(
     )
 )]
 pub async fn update_account(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<PlatformAccountPatch>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::update::<PlatformAccount>(state, caller, if_match, path, body).await
+    record::handlers::update::<PlatformAccount>(caller, if_match, path, body).await
 }
 
 /// Removes an account registered by mistake. One that sessions or sales refer to stays
@@ -268,13 +263,12 @@ pub async fn update_account(
     )
 )]
 pub async fn delete_account(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let (id, account_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     conn.transaction(async |conn| {
         let current = PlatformAccount::find(conn, caller.agency_id, id, account_id, true).await?;
         diesel::delete(platform_accounts::table.find((caller.agency_id, account_id)))

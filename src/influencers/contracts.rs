@@ -20,7 +20,6 @@ use crate::etag::IfMatch;
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery};
 use crate::schema::contracts;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = contracts)]
@@ -204,12 +203,11 @@ impl HostRecord for Contract {
     responses((status = 200, description = "A page of the host's contracts", body = Page<Contract>))
 )]
 pub async fn list_contracts(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::list::<Contract>(state, caller, id, query).await
+    record::handlers::list::<Contract>(caller, id, query).await
 }
 
 /// One contract of the host.
@@ -221,11 +219,10 @@ pub async fn list_contracts(
     )
 )]
 pub async fn get_contract(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::get::<Contract>(state, caller, path).await
+    record::handlers::get::<Contract>(caller, path).await
 }
 
 /// Records a contract; it may not overlap another of the host's contracts.
@@ -239,12 +236,11 @@ pub async fn get_contract(
     )
 )]
 pub async fn create_contract(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<ContractRequest>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::create::<Contract>(state, caller, id, body).await
+    record::handlers::create::<Contract>(caller, id, body).await
 }
 
 /// Ends a contract early or corrects it (dates, the agency's share). The income type never
@@ -260,11 +256,10 @@ pub async fn create_contract(
     )
 )]
 pub async fn update_contract(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<ContractPatch>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::update::<Contract>(state, caller, if_match, path, body).await
+    record::handlers::update::<Contract>(caller, if_match, path, body).await
 }

@@ -20,7 +20,6 @@ use crate::etag::IfMatch;
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery};
 use crate::schema::legal_entities;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = legal_entities)]
@@ -168,12 +167,11 @@ impl HostRecord for LegalEntity {
     responses((status = 200, description = "A page of the host's legal entities", body = Page<LegalEntity>))
 )]
 pub async fn list_entities(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::list::<LegalEntity>(state, caller, id, query).await
+    record::handlers::list::<LegalEntity>(caller, id, query).await
 }
 
 /// One legal entity of the host.
@@ -185,11 +183,10 @@ pub async fn list_entities(
     )
 )]
 pub async fn get_entity(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::get::<LegalEntity>(state, caller, path).await
+    record::handlers::get::<LegalEntity>(caller, path).await
 }
 
 /// Registers a legal entity of the host (or a virtual/brand host's operator).
@@ -203,12 +200,11 @@ pub async fn get_entity(
     )
 )]
 pub async fn create_entity(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<LegalEntityRequest>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::create::<LegalEntity>(state, caller, id, body).await
+    record::handlers::create::<LegalEntity>(caller, id, body).await
 }
 
 /// Changes a legal entity (e.g. marks it deregistered). The credit code never changes.
@@ -221,11 +217,10 @@ pub async fn create_entity(
     )
 )]
 pub async fn update_entity(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<LegalEntityPatch>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::update::<LegalEntity>(state, caller, if_match, path, body).await
+    record::handlers::update::<LegalEntity>(caller, if_match, path, body).await
 }

@@ -20,7 +20,6 @@ use crate::domain::{Collect, check_text};
 use crate::error::{AppError, FieldError};
 use crate::json::Json;
 use crate::schema::guardian_consents;
-use crate::state::AppState;
 
 /// A guardian's consent as stored, one per host.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -105,7 +104,6 @@ pub async fn find_consent(
     )
 )]
 pub async fn put_guardian_consent(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<GuardianConsentRequest>,
@@ -113,7 +111,7 @@ pub async fn put_guardian_consent(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let influencer = load(&mut conn, &caller, id).await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let mut errors = Vec::new();

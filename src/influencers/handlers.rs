@@ -21,7 +21,6 @@ use crate::error::AppError;
 use crate::etag::{IfMatch, etag};
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
-use crate::state::AppState;
 
 /// The caller's agency's influencer `id`, or 404.
 pub async fn load(
@@ -53,7 +52,6 @@ pub fn respond(
     responses((status = 200, description = "A page of hosts", body = Page<InfluencerView>))
 )]
 pub async fn list_influencers(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<InfluencerListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -69,7 +67,7 @@ pub async fn list_influencers(
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
     };
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let rows = influencers::list(
         &mut conn,
         caller.agency_id,
@@ -97,7 +95,6 @@ pub async fn list_influencers(
     )
 )]
 pub async fn create_influencer(
-    state: web::Data<AppState>,
     caller: Caller,
     body: Json<CreateInfluencerRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -136,7 +133,7 @@ pub async fn create_influencer(
         created_at: now,
         updated_at: now,
     };
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     conn.transaction(async |conn| {
         influencers::insert(conn, &row).await?;
         let changes = Changes::new()
@@ -163,13 +160,9 @@ pub async fn create_influencer(
         (status = 404, description = "No such host in this agency"),
     )
 )]
-pub async fn get_influencer(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_influencer(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let row = load(&mut conn, &caller, id.into_inner()).await?;
     let identity_state = influencers::identity_state(&mut conn, caller.agency_id, row.id).await?;
     Ok(respond(StatusCode::OK, row, identity_state))
@@ -186,7 +179,6 @@ pub async fn get_influencer(
     )
 )]
 pub async fn update_influencer(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
@@ -222,7 +214,7 @@ pub async fn update_influencer(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let updated = conn
         .transaction(async |conn| {
             let current = influencers::find_for_update(conn, caller.agency_id, id).await?;

@@ -19,7 +19,6 @@ use crate::etag::IfMatch;
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery};
 use crate::schema::qualifications;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = qualifications)]
@@ -271,12 +270,11 @@ impl HostRecord for Qualification {
     responses((status = 200, description = "A page of the host's qualifications", body = Page<Qualification>))
 )]
 pub async fn list_qualifications(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::list::<Qualification>(state, caller, id, query).await
+    record::handlers::list::<Qualification>(caller, id, query).await
 }
 
 /// One qualification of the host.
@@ -288,11 +286,10 @@ pub async fn list_qualifications(
     )
 )]
 pub async fn get_qualification(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::get::<Qualification>(state, caller, path).await
+    record::handlers::get::<Qualification>(caller, path).await
 }
 
 /// Records a qualification for a regulated field.
@@ -306,12 +303,11 @@ pub async fn get_qualification(
     )
 )]
 pub async fn create_qualification(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<QualificationRequest>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::create::<Qualification>(state, caller, id, body).await
+    record::handlers::create::<Qualification>(caller, id, body).await
 }
 
 /// Corrects a qualification (certificate, issuer, validity) or revokes it. A revoked
@@ -327,11 +323,10 @@ pub async fn create_qualification(
     )
 )]
 pub async fn update_qualification(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<QualificationPatch>,
 ) -> Result<HttpResponse, AppError> {
-    record::handlers::update::<Qualification>(state, caller, if_match, path, body).await
+    record::handlers::update::<Qualification>(caller, if_match, path, body).await
 }

@@ -17,7 +17,6 @@ use crate::domain::check_reason;
 use crate::domain::enums::{InfluencerStatus, VerificationState};
 use crate::error::AppError;
 use crate::json::Json;
-use crate::state::AppState;
 
 fn invalid_transition(detail: String) -> AppError {
     AppError::Conflict {
@@ -28,7 +27,6 @@ fn invalid_transition(detail: String) -> AppError {
 
 /// Moves a host to `to` (with a reason) when its status is one of `from`.
 async fn change_status(
-    state: &AppState,
     caller: &Caller,
     id: Uuid,
     from: &[InfluencerStatus],
@@ -36,7 +34,7 @@ async fn change_status(
     reason: String,
     action: &str,
 ) -> Result<(Influencer, VerificationState), AppError> {
-    let mut conn = caller.conn(state).await?;
+    let mut conn = caller.conn().await?;
     conn.transaction(async |conn| {
         let current = influencers::find_for_update(conn, caller.agency_id, id).await?;
         if !from.contains(&current.status) {
@@ -64,7 +62,6 @@ async fn change_status(
 
 /// Checks the reason and moves the host, answering the host as it now is.
 async fn status_answer(
-    state: &AppState,
     caller: &Caller,
     id: Uuid,
     body: &ReasonRequest,
@@ -74,7 +71,7 @@ async fn status_answer(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Suspend)?;
     let reason = check_reason(&body.reason)?;
-    let (row, identity_state) = change_status(state, caller, id, from, to, reason, action).await?;
+    let (row, identity_state) = change_status(caller, id, from, to, reason, action).await?;
     Ok(respond(StatusCode::OK, row, identity_state))
 }
 
@@ -88,13 +85,12 @@ async fn status_answer(
     )
 )]
 pub async fn suspend_influencer(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (from, to) = ([InfluencerStatus::Active], InfluencerStatus::Suspended);
-    status_answer(&state, &caller, *id, &body, &from, to, "influencer.suspend").await
+    status_answer(&caller, *id, &body, &from, to, "influencer.suspend").await
 }
 
 /// Reinstates a suspended host.
@@ -107,22 +103,12 @@ pub async fn suspend_influencer(
     )
 )]
 pub async fn reinstate_influencer(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (from, to) = ([InfluencerStatus::Suspended], InfluencerStatus::Active);
-    status_answer(
-        &state,
-        &caller,
-        *id,
-        &body,
-        &from,
-        to,
-        "influencer.reinstate",
-    )
-    .await
+    status_answer(&caller, *id, &body, &from, to, "influencer.reinstate").await
 }
 
 /// Terminates a host. The row and its history stay; a terminated host cannot come back.
@@ -135,7 +121,6 @@ pub async fn reinstate_influencer(
     )
 )]
 pub async fn terminate_influencer(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<TerminateQuery>,
@@ -146,13 +131,12 @@ pub async fn terminate_influencer(
         None => "terminated".to_owned(),
     };
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     if load(&mut conn, &caller, id).await?.status == InfluencerStatus::Terminated {
         return Ok(HttpResponse::NoContent().finish());
     }
     drop(conn);
     change_status(
-        &state,
         &caller,
         id,
         &[InfluencerStatus::Active, InfluencerStatus::Suspended],

@@ -17,7 +17,6 @@ use crate::error::{AppError, conflict_on};
 use crate::etag::etag;
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
-use crate::state::AppState;
 
 /// The product with its ETag (and its `Location` when just created).
 pub(super) fn respond(status: StatusCode, product: Product) -> HttpResponse {
@@ -36,7 +35,6 @@ pub(super) fn respond(status: StatusCode, product: Product) -> HttpResponse {
     responses((status = 200, description = "A page of products", body = Page<ProductView>))
 )]
 pub async fn list_products(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ProductListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -50,7 +48,7 @@ pub async fn list_products(
         regulated_field: query.regulated_field,
         recalled: query.recalled,
     };
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let rows = products::list(
         &mut conn,
         caller.agency_id,
@@ -73,12 +71,11 @@ pub async fn list_products(
     )
 )]
 pub async fn create_product(
-    state: web::Data<AppState>,
     caller: Caller,
     body: Json<CreateProductRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let agency = agencies::find(&mut conn, caller.agency_id).await?;
     let product = new_product(body.into_inner(), caller.agency_id, agency.default_currency)?;
     conn.transaction(async |conn| {
@@ -113,13 +110,9 @@ pub async fn create_product(
         (status = 404, description = "No such product in this agency"),
     )
 )]
-pub async fn get_product(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_product(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let product = products::find(&mut conn, caller.agency_id, id.into_inner()).await?;
     Ok(respond(StatusCode::OK, product))
 }

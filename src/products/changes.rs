@@ -18,7 +18,6 @@ use crate::error::AppError;
 use crate::etag::IfMatch;
 use crate::influencers::dto::ReasonRequest;
 use crate::json::Json;
-use crate::state::AppState;
 
 /// Changes a product. The SKU never changes; a recall is `POST .../recall`.
 #[utoipa::path(
@@ -31,7 +30,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn update_product(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
@@ -40,7 +38,7 @@ pub async fn update_product(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let updated = conn
         .transaction(async |conn| {
             let current = products::find_for_update(conn, caller.agency_id, id).await?;
@@ -87,7 +85,6 @@ pub async fn update_product(
     )
 )]
 pub async fn recall_product(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<ReasonRequest>,
@@ -95,7 +92,7 @@ pub async fn recall_product(
     caller.require(Capability::Verify)?;
     let id = id.into_inner();
     let reason = check_reason(&body.reason)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let recalled = conn
         .transaction(async |conn| {
             let current = products::find_for_update(conn, caller.agency_id, id).await?;

@@ -10,7 +10,6 @@ use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::domain::enums::SessionState;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// The liability trail of a product: every session that featured it (past and upcoming),
 /// every host who promoted it, and its sales.
@@ -21,14 +20,10 @@ use crate::state::AppState;
         (status = 404, description = "No such product in this agency"),
     )
 )]
-pub async fn product_impact(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn product_impact(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let product = products::find(&mut conn, caller.agency_id, id).await?;
     let sessions = trail::sessions_of_product(&mut conn, caller.agency_id, id).await?;
     let mut host_ids: Vec<Uuid> = sessions.iter().map(|s| s.1).collect();

@@ -17,7 +17,6 @@ use crate::domain::{Collect, check_url};
 use crate::error::{AppError, FieldError};
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::state::AppState;
 
 /// Tests of the product by hosts, newest first (by test day).
 #[utoipa::path(
@@ -29,7 +28,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn list_tests(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
@@ -37,9 +35,9 @@ pub async fn list_tests(
     caller.require(Capability::Read)?;
     let id = id.into_inner();
     let page = PageRequest::<(NaiveDate, Uuid)>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     products::find(&mut conn, caller.agency_id, id).await?;
-    let valid_days = state.settings.compliance.product_test_valid_days;
+    let valid_days = caller.state().settings.compliance.product_test_valid_days;
     let rows = products::tests_of(
         &mut conn,
         caller.agency_id,
@@ -65,15 +63,14 @@ pub async fn list_tests(
     )
 )]
 pub async fn get_test(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, test_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let test = products::find_test(&mut conn, caller.agency_id, id, test_id).await?;
-    let valid_days = state.settings.compliance.product_test_valid_days;
+    let valid_days = caller.state().settings.compliance.product_test_valid_days;
     Ok(HttpResponse::Ok().json(ProductTestView::new(test, valid_days)))
 }
 
@@ -88,7 +85,6 @@ pub async fn get_test(
     )
 )]
 pub async fn create_test(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<ProductTestRequest>,
@@ -96,7 +92,7 @@ pub async fn create_test(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     products::find(&mut conn, caller.agency_id, id).await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let mut errors = Vec::new();
@@ -160,7 +156,7 @@ pub async fn create_test(
             Ok::<_, AppError>(test)
         })
         .await?;
-    let valid_days = state.settings.compliance.product_test_valid_days;
+    let valid_days = caller.state().settings.compliance.product_test_valid_days;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/products/{id}/tests/{}", test.id)))
         .json(ProductTestView::new(test, valid_days)))

@@ -16,7 +16,6 @@ use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::domain::enums::Platform;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// A GMV report: one row per group and currency.
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,13 +82,12 @@ pub struct SettlementReport {
     )
 )]
 pub async fn gmv_report(
-    state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
     params: web::Query<GmvParams>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let (query, mut conn) = gmv_query(&state, &caller, &params).await?;
+    let (query, mut conn) = gmv_query(&caller, &params).await?;
     let (rows, _) = gmv::run(&mut conn, caller.agency_id, &query).await?;
     let lines: Vec<GmvLine> = rows
         .iter()
@@ -127,13 +125,12 @@ pub async fn gmv_report(
     )
 )]
 pub async fn settlement_report(
-    state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
     params: web::Query<SettlementParams>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let (query, mut conn) = settlement_query(&state, &caller, &params).await?;
+    let (query, mut conn) = settlement_query(&caller, &params).await?;
     let rows = settlement::run(
         &mut conn,
         caller.agency_id,

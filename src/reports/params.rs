@@ -14,7 +14,6 @@ use crate::db::DbConn;
 use crate::domain::Collect;
 use crate::domain::enums::Platform;
 use crate::error::{AppError, FieldError};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -76,12 +75,11 @@ fn parse_date(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) ->
 /// A connection for the report, the report's time zone (`tz`, or the agency's) and whether it
 /// is the agency's own.
 async fn time_zone(
-    state: &AppState,
     caller: &Caller,
     raw: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Result<(DbConn, Tz, bool), AppError> {
-    let mut conn = caller.conn(state).await?;
+    let mut conn = caller.conn().await?;
     let agency_zone = agencies::defaults(&mut conn, caller.agency_id)
         .await?
         .time_zone;
@@ -103,7 +101,6 @@ async fn time_zone(
 
 /// Checks the GMV parameters; answers the query and the connection that read the agency.
 pub async fn gmv_query(
-    state: &AppState,
     caller: &Caller,
     params: &GmvParams,
 ) -> Result<(GmvQuery, DbConn), AppError> {
@@ -116,8 +113,7 @@ pub async fn gmv_query(
     let group_by = errors
         .check(gmv::parse_group_by(params.group_by.as_deref()))
         .unwrap_or_default();
-    let (conn, tz, agency_zone) =
-        time_zone(state, caller, params.tz.as_deref(), &mut errors).await?;
+    let (conn, tz, agency_zone) = time_zone(caller, params.tz.as_deref(), &mut errors).await?;
     let currency = params
         .currency
         .as_deref()
@@ -145,7 +141,6 @@ pub async fn gmv_query(
 
 /// Checks the settlement parameters; answers the query and the connection that read the agency.
 pub async fn settlement_query(
-    state: &AppState,
     caller: &Caller,
     params: &SettlementParams,
 ) -> Result<(SettlementQuery, DbConn), AppError> {
@@ -161,8 +156,7 @@ pub async fn settlement_query(
             None
         }
     };
-    let (conn, tz, agency_zone) =
-        time_zone(state, caller, params.tz.as_deref(), &mut errors).await?;
+    let (conn, tz, agency_zone) = time_zone(caller, params.tz.as_deref(), &mut errors).await?;
     match (first, errors.is_empty()) {
         (Some(first), true) => Ok((
             SettlementQuery {

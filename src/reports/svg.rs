@@ -15,7 +15,6 @@ use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::error::{AppError, FieldError};
 use crate::schema::{influencers, products};
-use crate::state::AppState;
 
 /// The GMV report as an SVG line chart: `group_by` is one period (`day`, `week` or `month`)
 /// and at most one other dimension; one line per value of that dimension, net GMV of one
@@ -29,12 +28,11 @@ use crate::state::AppState;
     )
 )]
 pub async fn gmv_chart(
-    state: web::Data<AppState>,
     caller: Caller,
     params: web::Query<GmvParams>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let (query, mut conn) = gmv_query(&state, &caller, &params).await?;
+    let (query, mut conn) = gmv_query(&caller, &params).await?;
     let periods: Vec<Grouping> = query
         .group_by
         .iter()

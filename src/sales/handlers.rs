@@ -17,7 +17,6 @@ use crate::domain::check_time_filter;
 use crate::error::{AppError, FieldError, serde_error};
 use crate::idempotency::{self, Answer, IdempotentCreate};
 use crate::pagination::{Page, PageRequest};
-use crate::state::AppState;
 
 fn duplicate_order_line() -> AppError {
     AppError::Conflict {
@@ -40,7 +39,6 @@ fn duplicate_order_line() -> AppError {
     )
 )]
 pub async fn create_sale(
-    state: web::Data<AppState>,
     caller: Caller,
     create: IdempotentCreate,
 ) -> Result<HttpResponse, AppError> {
@@ -64,7 +62,7 @@ pub async fn create_sale(
             )],
         });
     }
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     idempotency::run(
         &mut conn,
         &caller,
@@ -123,7 +121,6 @@ pub async fn create_sale(
     responses((status = 200, description = "A page of order lines", body = Page<SaleView>))
 )]
 pub async fn list_sales(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<SaleListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -140,7 +137,7 @@ pub async fn list_sales(
         from: query.from,
         to: query.to,
     };
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let rows = sales::list(&mut conn, caller.agency_id, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
@@ -158,14 +155,10 @@ pub async fn list_sales(
         (status = 404, description = "No such line in this agency"),
     )
 )]
-pub async fn get_sale(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_sale(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let sale = sales::find(&mut conn, caller.agency_id, id).await?;
     let refunds = sales::refunds_of(&mut conn, caller.agency_id, id).await?;
     Ok(HttpResponse::Ok().json(SaleView::new(sale, Some(refunds))))

@@ -16,7 +16,6 @@ use crate::domain::check_reason;
 use crate::domain::money::parse_amount;
 use crate::error::{AppError, FieldError};
 use crate::json::Json;
-use crate::state::AppState;
 
 /// The amount of a refund of `sale`: more than zero, in the line's currency, and no more than
 /// what remains of the line.
@@ -83,7 +82,6 @@ fn refund_bounds(error: DieselError) -> AppError {
     )
 )]
 pub async fn refund_sale(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<RefundRequest>,
@@ -92,7 +90,7 @@ pub async fn refund_sale(
     let id = id.into_inner();
     let body = body.into_inner();
     let reason = body.reason.as_deref().map(check_reason).transpose()?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let (refund, currency) = conn
         .transaction(async |conn| {
             let sale = sales::find_for_update(conn, caller.agency_id, id).await?;
@@ -139,13 +137,12 @@ pub async fn refund_sale(
     )
 )]
 pub async fn get_refund(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, refund_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let sale = sales::find(&mut conn, caller.agency_id, id).await?;
     let refund = sales::find_refund(&mut conn, caller.agency_id, id, refund_id).await?;
     Ok(HttpResponse::Ok().json(RefundView::new(refund, sale.currency)))

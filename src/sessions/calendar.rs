@@ -12,7 +12,6 @@ use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::domain::enums::{Platform, SessionState};
 use crate::error::{AppError, FieldError};
-use crate::state::AppState;
 
 /// Sessions read from the database at a time while the feed is built.
 const CHUNK: i64 = 1000;
@@ -162,7 +161,6 @@ pub fn render(rows: &[sessions::LiveSession], now: DateTime<Utc>) -> String {
     )
 )]
 pub async fn calendar_feed(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<CalendarQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -177,7 +175,7 @@ pub async fn calendar_feed(
         platform: query.platform,
         state: query.state,
     };
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let mut out = String::new();
     begin(&mut out);
     // Every session of the window, read in chunks: never cut short.

@@ -1,7 +1,7 @@
 //! `POST /v1/live-sessions`: scheduling a session behind the compliance gate, idempotently.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
@@ -41,21 +41,20 @@ use crate::state::AppState;
     )
 )]
 pub async fn create_session(
-    state: web::Data<AppState>,
     caller: Caller,
     create: IdempotentCreate,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let body: CreateSessionRequest =
         serde_json::from_value(create.body).map_err(|e| serde_error(&e))?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     idempotency::run(
         &mut conn,
         &caller,
         &create.key,
         create.fingerprint,
         async |conn, claim| {
-            let (row, lineup, facts) = check(conn, &state, &caller, body).await?;
+            let (row, lineup, facts) = check(conn, caller.state(), &caller, body).await?;
             let view = insert(conn, &caller, claim, row, &lineup, &facts).await?;
             Ok(respond(StatusCode::CREATED, &view))
         },

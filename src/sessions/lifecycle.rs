@@ -32,15 +32,11 @@ use crate::state::AppState;
         (status = 422, description = "Violations remain (`compliance_violation`, with `violations`)"),
     )
 )]
-pub async fn start_session(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn start_session(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    let rules = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let mut conn = caller.conn().await?;
+    let rules = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
@@ -106,7 +102,7 @@ async fn transition(
     action: &str,
 ) -> Result<SessionView, AppError> {
     caller.require(Capability::WriteData)?;
-    let mut conn = caller.conn(state).await?;
+    let mut conn = caller.conn().await?;
     let updated = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
@@ -148,13 +144,9 @@ async fn transition(
         (status = 409, description = "Not live (`invalid_transition`)"),
     )
 )]
-pub async fn end_session(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn end_session(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     let view = transition(
-        &state,
+        caller.state(),
         &caller,
         id.into_inner(),
         SessionState::Live,
@@ -176,7 +168,6 @@ pub async fn end_session(
     )
 )]
 pub async fn cancel_session(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Option<Json<CancelRequest>>,
@@ -186,7 +177,7 @@ pub async fn cancel_session(
         .map(|reason| check_reason(&reason))
         .transpose()?;
     let view = transition(
-        &state,
+        caller.state(),
         &caller,
         id.into_inner(),
         SessionState::Scheduled,
@@ -209,7 +200,6 @@ pub async fn cancel_session(
     )
 )]
 pub async fn review_session(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<ReviewRequest>,
@@ -243,7 +233,7 @@ pub async fn review_session(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let session = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;
@@ -270,6 +260,6 @@ pub async fn review_session(
             Ok(current)
         })
         .await?;
-    let view = view(&mut conn, &state, caller.agency_id, session).await?;
+    let view = view(&mut conn, caller.state(), caller.agency_id, session).await?;
     Ok(respond(StatusCode::OK, &view))
 }

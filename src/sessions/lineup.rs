@@ -19,7 +19,6 @@ use crate::compliance::rules::blocks_scheduling;
 use crate::domain::enums::SessionState;
 use crate::error::AppError;
 use crate::json::Json;
-use crate::state::AppState;
 
 /// Replaces the ordered product lineup of a scheduled session; schedule rules are checked
 /// again (a recalled product is refused).
@@ -33,7 +32,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn put_lineup(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<LineupRequest>,
@@ -41,8 +39,8 @@ pub async fn put_lineup(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    let rules = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let mut conn = caller.conn().await?;
+    let rules = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;

@@ -14,7 +14,6 @@ use crate::compliance::context::rule_context;
 use crate::domain::check_time_filter;
 use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
-use crate::state::AppState;
 
 /// The list filter a query asks for; a range that ends before it starts is 422.
 fn session_filter(query: &SessionListQuery) -> Result<SessionFilter, AppError> {
@@ -35,7 +34,6 @@ fn session_filter(query: &SessionListQuery) -> Result<SessionFilter, AppError> {
     responses((status = 200, description = "A page of sessions, each with its compliance", body = Page<SessionView>))
 )]
 pub async fn list_sessions(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<SessionListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -43,7 +41,7 @@ pub async fn list_sessions(
     let query = query.into_inner();
     let page = PageRequest::<(DateTime<Utc>, Uuid)>::new(query.limit, query.cursor.as_deref())?;
     let filter = session_filter(&query)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let rows = sessions::list(
         &mut conn,
         caller.agency_id,
@@ -53,7 +51,7 @@ pub async fn list_sessions(
     )
     .await?;
     let (rows, next_cursor) = page.split(rows, |s| (s.scheduled_start, s.id));
-    let (time_zone, valid_days) = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let (time_zone, valid_days) = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     let items = views(&mut conn, caller.agency_id, time_zone, valid_days, rows).await?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
@@ -66,14 +64,10 @@ pub async fn list_sessions(
         (status = 404, description = "No such session in this agency"),
     )
 )]
-pub async fn get_session(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_session(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let row = sessions::find(&mut conn, caller.agency_id, id.into_inner()).await?;
-    let view = view(&mut conn, &state, caller.agency_id, row).await?;
+    let view = view(&mut conn, caller.state(), caller.agency_id, row).await?;
     Ok(respond(StatusCode::OK, &view))
 }

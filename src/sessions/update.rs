@@ -24,7 +24,6 @@ use crate::domain::{Collect, check_text, check_url};
 use crate::error::{AppError, FieldError};
 use crate::etag::IfMatch;
 use crate::json::Json;
-use crate::state::AppState;
 
 /// Reschedules or edits a session; schedule rules are checked again (422), overlaps are 409.
 #[utoipa::path(
@@ -37,7 +36,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn update_session(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
@@ -46,8 +44,8 @@ pub async fn update_session(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = caller.conn(&state).await?;
-    let rules = rule_context(&mut conn, &state, caller.agency_id).await?;
+    let mut conn = caller.conn().await?;
+    let rules = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     let (updated, facts) = conn
         .transaction(async |conn| {
             let current = sessions::find_for_update(conn, caller.agency_id, id).await?;

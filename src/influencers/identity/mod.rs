@@ -26,7 +26,6 @@ use crate::crypto::Sealed;
 use crate::domain::enums::{DocumentType, VerificationState};
 use crate::error::AppError;
 use crate::schema::identities;
-use crate::state::AppState;
 
 /// A host's identity as stored, one per host.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -189,14 +188,10 @@ async fn identity_response(
         (status = 404, description = "No such host, or no identity submitted"),
     )
 )]
-pub async fn get_identity(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_identity(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     load(&mut conn, &caller, id).await?;
     let row = find(&mut conn, caller.agency_id, id)
         .await?

@@ -19,18 +19,16 @@ use crate::influencers::dto::ReasonRequest;
 use crate::influencers::handlers::load;
 use crate::json::Json;
 use crate::schema::identities;
-use crate::state::AppState;
 
 /// Applies a review decision to a pending (or, for rejection, verified) identity.
 async fn review(
-    state: &AppState,
     caller: &Caller,
     id: Uuid,
     decision: VerificationState,
     reason: Option<String>,
 ) -> Result<Identity, AppError> {
     caller.require(Capability::Verify)?;
-    let mut conn = caller.conn(state).await?;
+    let mut conn = caller.conn().await?;
     load(&mut conn, caller, id).await?;
     conn.transaction(async |conn| {
         let current = find_for_update(conn, caller.agency_id, id).await?;
@@ -94,19 +92,11 @@ async fn review(
     )
 )]
 pub async fn verify_identity(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let row = review(
-        &state,
-        &caller,
-        id.into_inner(),
-        VerificationState::Verified,
-        None,
-    )
-    .await?;
-    let mut conn = caller.conn(&state).await?;
+    let row = review(&caller, id.into_inner(), VerificationState::Verified, None).await?;
+    let mut conn = caller.conn().await?;
     identity_response(&mut conn, &caller, StatusCode::OK, row).await
 }
 
@@ -121,20 +111,18 @@ pub async fn verify_identity(
     )
 )]
 pub async fn reject_identity(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<ReasonRequest>,
 ) -> Result<HttpResponse, AppError> {
     let reason = check_reason(&body.reason)?;
     let row = review(
-        &state,
         &caller,
         id.into_inner(),
         VerificationState::Rejected,
         Some(reason),
     )
     .await?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     identity_response(&mut conn, &caller, StatusCode::OK, row).await
 }

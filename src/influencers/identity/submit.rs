@@ -23,7 +23,6 @@ use crate::error::{AppError, FieldError, conflict_on};
 use crate::influencers::handlers::load;
 use crate::json::Json;
 use crate::schema::identities;
-use crate::state::AppState;
 
 /// For a virtual or brand host, the identity of the operator's responsible person.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -126,7 +125,6 @@ fn check_document(
     )
 )]
 pub async fn put_identity(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<IdentityRequest>,
@@ -134,7 +132,7 @@ pub async fn put_identity(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let influencer = load(&mut conn, &caller, id).await?;
     let today = today_for(&mut conn, caller.agency_id).await?;
     let real_name = check_text("real_name", &body.real_name, 1, 100);
@@ -148,8 +146,9 @@ pub async fn put_identity(
         }
     };
     let context = seal_context(caller.agency_id, id, body.document_type);
-    let sealed = state.vault.seal(&number, &context)?;
-    let fingerprint = state
+    let sealed = caller.state().vault.seal(&number, &context)?;
+    let fingerprint = caller
+        .state()
         .vault
         .fingerprint(&format!("{}:{number}", body.document_type));
     let now = Utc::now();

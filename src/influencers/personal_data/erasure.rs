@@ -26,7 +26,6 @@ use crate::influencers::guardian_consent::GuardianConsent;
 use crate::influencers::identity::Identity;
 use crate::influencers::model as influencers;
 use crate::schema::{guardian_consents, identities};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -87,7 +86,6 @@ const ERASED_CONSENT_FIELDS: [&str; 2] = ["guardian_name", "document_ref"];
     )
 )]
 pub async fn erase_personal_data(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: web::Bytes,
@@ -95,7 +93,7 @@ pub async fn erase_personal_data(
     caller.require(Capability::ErasePersonalData)?;
     let reason = erasure_reason(&body)?;
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let view = conn
         .transaction(async |conn| {
             influencers::find_for_update(conn, caller.agency_id, id).await?;

@@ -26,7 +26,6 @@ use crate::auth::roles::Capability;
 use crate::crypto::PiiVault;
 use crate::domain::enums::{DocumentType, VerificationState};
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// The identity with its document number in clear; personal fields are `null` once erased.
 #[derive(Debug, Serialize, ToSchema)]
@@ -126,17 +125,16 @@ async fn collect(
     )
 )]
 pub async fn get_personal_data(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::ReadPersonalData)?;
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     // The read and its audit event commit together: no answer without a trace.
     let view = conn
         .transaction(async |conn| {
-            let view = collect(conn, &state.vault, &caller, id).await?;
+            let view = collect(conn, &caller.state().vault, &caller, id).await?;
             let changes = Changes::new().value("identity_state", view.influencer.identity_state);
             caller
                 .record(conn, "personal_data.read", "influencer", id, changes)

@@ -14,7 +14,6 @@ use crate::etag::{IfMatch, etag};
 use crate::influencers::handlers::load;
 use crate::json::Json;
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::state::AppState;
 
 fn answer<R: HostTable>(mut response: HttpResponseBuilder, row: R) -> HttpResponse {
     response.insert_header(etag(row.version())).json(row)
@@ -22,7 +21,6 @@ fn answer<R: HostTable>(mut response: HttpResponseBuilder, row: R) -> HttpRespon
 
 /// A page of the host's records.
 pub async fn list<R: HostTable>(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
@@ -30,7 +28,7 @@ pub async fn list<R: HostTable>(
     caller.require(Capability::Read)?;
     let id = id.into_inner();
     let page = PageRequest::<R::Cursor>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     load(&mut conn, &caller, id).await?;
     let rows = R::page(&mut conn, caller.agency_id, id, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, R::cursor, |r| r)))
@@ -38,20 +36,18 @@ pub async fn list<R: HostTable>(
 
 /// One record of the host, or 404.
 pub async fn get<R: HostTable>(
-    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let (id, record_id) = path.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let row = R::find(&mut conn, caller.agency_id, id, record_id, false).await?;
     Ok(answer(HttpResponse::Ok(), row))
 }
 
 /// Checks and stores a new record of the host, with its audit event.
 pub async fn create<R: HostRecord>(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Json<R::Create>,
@@ -59,7 +55,7 @@ pub async fn create<R: HostRecord>(
     caller.require(Capability::WriteData)?;
     let id = id.into_inner();
     let row = R::new_row(body.into_inner(), Stamp::new(caller.agency_id, id))?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     load(&mut conn, &caller, id).await?;
     // Answer what was stored (the database keeps microseconds and the column's scale).
     let row: R = conn
@@ -85,7 +81,6 @@ pub async fn create<R: HostRecord>(
 
 /// Changes a record of the host when `If-Match` names its version, with its audit event.
 pub async fn update<R: HostRecord>(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     path: web::Path<(Uuid, Uuid)>,
@@ -94,7 +89,7 @@ pub async fn update<R: HostRecord>(
     caller.require(Capability::WriteData)?;
     let (id, record_id) = path.into_inner();
     let patch = R::check_patch(body.into_inner())?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let updated: R = conn
         .transaction(async |conn| {
             let current = R::find(conn, caller.agency_id, id, record_id, true).await?;

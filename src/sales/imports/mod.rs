@@ -29,7 +29,6 @@ use crate::auth::roles::Capability;
 use crate::error::AppError;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::schema::import_batches;
-use crate::state::AppState;
 use crate::text_enum;
 use parse::Format;
 use run::ImportContext;
@@ -115,7 +114,6 @@ async fn spool(mut payload: web::Payload, max_bytes: usize) -> Result<Spooled, A
     )
 )]
 pub async fn import_sales(
-    state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
     query: web::Query<ImportQuery>,
@@ -131,7 +129,7 @@ pub async fn import_sales(
             });
         }
     };
-    let settings = &state.settings.imports;
+    let settings = &caller.state().settings.imports;
     if let Some(length) = req
         .headers()
         .get("content-length")
@@ -159,7 +157,7 @@ pub async fn import_sales(
         .filter(|name| !name.is_empty());
     let spooled = spool(payload, settings.max_bytes).await?;
 
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let defaults = agencies::defaults(&mut conn, caller.agency_id).await?;
     let on_error = query.on_error.unwrap_or(OnError::Reject);
     let ctx = ImportContext {
@@ -210,13 +208,12 @@ pub async fn import_sales(
     responses((status = 200, description = "A page of imports", body = Page<ImportView>))
 )]
 pub async fn list_imports(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let page = PageRequest::<Uuid>::new(query.limit, query.cursor.as_deref())?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let mut rows = import_batches::table
         .filter(import_batches::agency_id.eq(caller.agency_id))
         .order(import_batches::id.desc())
@@ -247,13 +244,9 @@ pub async fn list_imports(
         (status = 404, description = "No such import in this agency"),
     )
 )]
-pub async fn get_import(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_import(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let batch: ImportBatch = import_batches::table
         .find((caller.agency_id, id.into_inner()))
         .select(ImportBatch::as_select())

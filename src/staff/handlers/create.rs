@@ -1,7 +1,7 @@
 //! Creating a staff account.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
 
@@ -15,7 +15,6 @@ use crate::json::Json;
 use crate::staff::dto::{CreateUserRequest, UserView};
 use crate::staff::email::Email;
 use crate::staff::model::{self as users, NewUser};
-use crate::state::AppState;
 
 /// Creates a staff account (owners and admins; only owners create owners).
 #[utoipa::path(
@@ -33,7 +32,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn create_user(
-    state: web::Data<AppState>,
     caller: Caller,
     body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -46,8 +44,8 @@ pub async fn create_user(
     let (Some(email), Some(display_name), true) = (email, display_name, errors.is_empty()) else {
         return Err(AppError::validation(errors));
     };
-    let password_hash = state.auth.passwords.hash(body.password).await?;
-    let mut conn = caller.conn(&state).await?;
+    let password_hash = caller.state().auth.passwords.hash(body.password).await?;
+    let mut conn = caller.conn().await?;
     let user = conn
         .transaction(async |conn| {
             let user = users::insert(

@@ -11,7 +11,6 @@ use crate::auth::caller::Caller;
 use crate::auth::model::{self as tokens_db, Revoke};
 use crate::error::AppError;
 use crate::staff::model::{self as users, UserChanges};
-use crate::state::AppState;
 
 /// Deactivates a staff account: the row stays, its sessions end at once. Deactivating an
 /// inactive user changes nothing.
@@ -28,12 +27,11 @@ use crate::state::AppState;
     )
 )]
 pub async fn deactivate_user(
-    state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let target = users::find(&mut conn, caller.agency_id, id).await?;
     require_manage(&caller, target.role)?;
     if !target.active {

@@ -11,7 +11,6 @@ use crate::error::AppError;
 use crate::pagination::{Page, PageRequest};
 use crate::staff::dto::{UserListQuery, UserView};
 use crate::staff::model::{self as users, UserFilter};
-use crate::state::AppState;
 
 /// The agency's staff, oldest first.
 #[utoipa::path(
@@ -26,7 +25,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn list_users(
-    state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -36,7 +34,7 @@ pub async fn list_users(
         role: query.role,
         active: query.active,
     };
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let rows = users::list(
         &mut conn,
         caller.agency_id,
@@ -59,13 +57,9 @@ pub async fn list_users(
         (status = 404, description = "No such user in this agency"),
     )
 )]
-pub async fn get_user(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let user = users::find(&mut conn, caller.agency_id, id.into_inner()).await?;
     Ok(user_response(StatusCode::OK, user))
 }

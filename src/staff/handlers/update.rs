@@ -18,7 +18,6 @@ use crate::etag::IfMatch;
 use crate::json::Json;
 use crate::staff::dto::{UpdateUserRequest, UserView};
 use crate::staff::model::{self as users, UserChanges};
-use crate::state::AppState;
 
 /// Changes display name, role or password. A role or password change ends the user's existing
 /// sessions at once. `If-Match` with a stale version is 412.
@@ -41,7 +40,6 @@ use crate::state::AppState;
     )
 )]
 pub async fn update_user(
-    state: web::Data<AppState>,
     caller: Caller,
     if_match: IfMatch,
     id: web::Path<Uuid>,
@@ -50,7 +48,7 @@ pub async fn update_user(
     let id = id.into_inner();
     let body = body.into_inner();
     let is_self = id == caller.user_id;
-    let mut conn = caller.conn(&state).await?;
+    let mut conn = caller.conn().await?;
     let target = users::find(&mut conn, caller.agency_id, id).await?;
     if_match.check(target.version)?;
 
@@ -103,7 +101,8 @@ pub async fn update_user(
     }
     if let (true, Some(_), Some(current)) = (is_self, &body.password, body.current_password.clone())
     {
-        let ok = state
+        let ok = caller
+            .state()
             .auth
             .passwords
             .verify(current, Some(target.password_hash.clone()))
@@ -117,7 +116,7 @@ pub async fn update_user(
         }
     }
     let password_hash = match body.password {
-        Some(password) => Some(state.auth.passwords.hash(password).await?),
+        Some(password) => Some(caller.state().auth.passwords.hash(password).await?),
         None => None,
     };
 
