@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use super::rejections::{token_revoked, unauthorized};
 use super::roles::{Capability, Role};
 use super::tokens::TokenRejection;
 use crate::audit::model::{AuditContext, Changes};
@@ -109,18 +110,6 @@ impl Caller {
     }
 }
 
-pub fn unauthorized(rejection: TokenRejection) -> AppError {
-    let detail = match rejection {
-        TokenRejection::Missing => "Send an access token: Authorization: Bearer <token>.",
-        TokenRejection::Invalid => "The access token is not valid.",
-        TokenRejection::Expired => "The access token has expired; refresh it.",
-    };
-    AppError::Unauthorized {
-        code: rejection.code(),
-        detail: detail.to_owned(),
-    }
-}
-
 fn bearer(req: &HttpRequest) -> Result<String, AppError> {
     let value = req
         .headers()
@@ -163,18 +152,17 @@ impl FromRequest for Caller {
             let mut conn = state.conn().await?;
             let current = users::auth_state(&mut conn, claims.agency, claims.sub).await?;
             match current {
-                Some((role, true, version)) if version == claims.ver && role == claims.role => Ok(Caller {
-                    user_id: claims.sub,
-                    agency_id: claims.agency,
-                    role,
-                    request_id,
-                    checked_on: HeldConn(Arc::new(Mutex::new((!has_body).then_some(conn)))),
-                    state: SharedState(state),
-                }),
-                _ => Err(AppError::Unauthorized {
-                    code: "token_revoked",
-                    detail: "The access token was revoked (account changed or deactivated); log in again.".to_owned(),
-                }),
+                Some((role, true, version)) if version == claims.ver && role == claims.role => {
+                    Ok(Caller {
+                        user_id: claims.sub,
+                        agency_id: claims.agency,
+                        role,
+                        request_id,
+                        checked_on: HeldConn(Arc::new(Mutex::new((!has_body).then_some(conn)))),
+                        state: SharedState(state),
+                    })
+                }
+                _ => Err(token_revoked()),
             }
         })
     }

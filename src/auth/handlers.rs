@@ -10,6 +10,7 @@ use super::AuthServices;
 use super::caller::Caller;
 use super::dto::{MeResponse, RefreshRequest, TokenResponse};
 use super::model::{self as tokens_db, RefreshToken, Revoke};
+use super::rejections::invalid_refresh_token;
 use super::tokens::{new_refresh_token, parse_refresh_token};
 use crate::agencies::model as agencies;
 use crate::audit::model::{AuditContext, Changes};
@@ -69,13 +70,6 @@ fn audit_as(agency_id: Uuid, user_id: Uuid, request_id: &RequestId) -> AuditCont
 /// The audit context of a request acting as `user`.
 pub(super) fn audit_for(user: &User, request_id: &RequestId) -> AuditContext {
     audit_as(user.agency_id, user.id, request_id)
-}
-
-fn invalid_refresh_token() -> AppError {
-    AppError::Unauthorized {
-        code: "invalid_refresh_token",
-        detail: "The refresh token is not valid; log in again.".to_owned(),
-    }
 }
 
 /// Spends a refresh token for a new pair. A token that was already spent revokes its whole

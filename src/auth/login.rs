@@ -10,6 +10,7 @@ use super::dto::{LoginRequest, TokenResponse};
 use super::handlers::{audit_for, issue_pair};
 use super::model as tokens_db;
 use super::password::BUSY_OR_UNAVAILABLE;
+use super::rejections::invalid_credentials;
 use crate::audit::model::Changes;
 use crate::error::AppError;
 use crate::json::Json;
@@ -60,13 +61,6 @@ async fn count_login_attempt(
         return Err(throttled(address_start, limits.address_window_secs, now));
     }
     Ok(())
-}
-
-fn invalid_credentials() -> AppError {
-    AppError::Unauthorized {
-        code: "invalid_credentials",
-        detail: "The email or password is wrong.".to_owned(),
-    }
 }
 
 /// Exchanges email and password for an access token and a refresh token. Failed attempts are

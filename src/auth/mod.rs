@@ -8,6 +8,7 @@ pub mod hashing;
 pub mod login;
 pub mod model;
 pub mod password;
+pub mod rejections;
 pub mod roles;
 pub mod tokens;
 
