@@ -68,14 +68,7 @@ pub async fn list_influencers(
             .filter(|q| !q.is_empty()),
     };
     let mut conn = caller.conn().await?;
-    let rows = influencers::list(
-        &mut conn,
-        caller.agency_id,
-        &filter,
-        page.after,
-        page.fetch_limit(),
-    )
-    .await?;
+    let rows = influencers::list(&mut conn, caller.agency_id, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         &page,

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform, VerificationState};
 use crate::domain::like_pattern;
+use crate::pagination::PageRequest;
 use crate::schema::{identities, influencers, platform_accounts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -89,8 +90,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     filter: &InfluencerFilter,
-    after: Option<Uuid>,
-    limit: i64,
+    page: &PageRequest<Uuid>,
 ) -> QueryResult<Vec<(Influencer, VerificationState)>> {
     let mut query = influencers::table
         .left_join(
@@ -104,7 +104,7 @@ pub async fn list(
             identities::verification_state.nullable(),
         ))
         .order(influencers::id.asc())
-        .limit(limit)
+        .limit(page.fetch_limit())
         .into_boxed();
     if let Some(status) = filter.status {
         query = query.filter(influencers::status.eq(status));
@@ -122,7 +122,7 @@ pub async fn list(
             .select(platform_accounts::influencer_id);
         query = query.filter(influencers::id.eq_any(on_platform));
     }
-    if let Some(after) = after {
+    if let Some(after) = page.after {
         query = query.filter(influencers::id.gt(after));
     }
     let rows: Vec<(Influencer, Option<VerificationState>)> = query.load(conn).await?;

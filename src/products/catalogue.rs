@@ -49,14 +49,7 @@ pub async fn list_products(
         recalled: query.recalled,
     };
     let mut conn = caller.conn().await?;
-    let rows = products::list(
-        &mut conn,
-        caller.agency_id,
-        &filter,
-        page.after,
-        page.fetch_limit(),
-    )
-    .await?;
+    let rows = products::list(&mut conn, caller.agency_id, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |p| p.id, ProductView::from)))
 }
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::currency::Currency;
 use crate::domain::enums::{RegulatedField, TestResult};
+use crate::pagination::PageRequest;
 use crate::schema::{product_tests, products};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -79,14 +80,13 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     filter: &ProductFilter,
-    after: Option<Uuid>,
-    limit: i64,
+    page: &PageRequest<Uuid>,
 ) -> QueryResult<Vec<Product>> {
     let mut query = products::table
         .filter(products::agency_id.eq(agency_id))
         .select(Product::as_select())
         .order(products::id.asc())
-        .limit(limit)
+        .limit(page.fetch_limit())
         .into_boxed();
     if let Some(q) = &filter.q {
         let pattern = crate::domain::like_pattern(q);
@@ -110,7 +110,7 @@ pub async fn list(
         Some(false) => query = query.filter(products::recalled_at.is_null()),
         None => {}
     }
-    if let Some(after) = after {
+    if let Some(after) = page.after {
         query = query.filter(products::id.gt(after));
     }
     query.load(conn).await
@@ -184,17 +184,16 @@ pub async fn tests_of(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     product_id: Uuid,
-    after: Option<(NaiveDate, Uuid)>,
-    limit: i64,
+    page: &PageRequest<(NaiveDate, Uuid)>,
 ) -> QueryResult<Vec<ProductTest>> {
     let mut query = product_tests::table
         .filter(product_tests::agency_id.eq(agency_id))
         .filter(product_tests::product_id.eq(product_id))
         .order((product_tests::tested_on.desc(), product_tests::id.desc()))
-        .limit(limit)
+        .limit(page.fetch_limit())
         .select(ProductTest::as_select())
         .into_boxed();
-    if let Some((tested_on, id)) = after {
+    if let Some((tested_on, id)) = page.after {
         query = query.filter(
             product_tests::tested_on
                 .lt(tested_on)

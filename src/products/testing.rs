@@ -38,14 +38,7 @@ pub async fn list_tests(
     let mut conn = caller.conn().await?;
     products::find(&mut conn, caller.agency_id, id).await?;
     let valid_days = caller.state().settings.compliance.product_test_valid_days;
-    let rows = products::tests_of(
-        &mut conn,
-        caller.agency_id,
-        id,
-        page.after,
-        page.fetch_limit(),
-    )
-    .await?;
+    let rows = products::tests_of(&mut conn, caller.agency_id, id, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         &page,

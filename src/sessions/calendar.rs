@@ -12,9 +12,10 @@ use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::domain::enums::{Platform, SessionState};
 use crate::error::{AppError, FieldError};
+use crate::pagination::PageRequest;
 
 /// Sessions read from the database at a time while the feed is built.
-const CHUNK: i64 = 1000;
+const CHUNK: u32 = 1000;
 /// The default window: this far back from now...
 const DEFAULT_DAYS_BACK: i64 = 90;
 /// ...to this far ahead.
@@ -181,10 +182,14 @@ pub async fn calendar_feed(
     // Every session of the window, read in chunks: never cut short.
     let mut after = None;
     loop {
-        let rows = sessions::list(&mut conn, caller.agency_id, &filter, after, CHUNK).await?;
+        let chunk = PageRequest {
+            limit: CHUNK,
+            after,
+        };
+        let rows = sessions::list(&mut conn, caller.agency_id, &filter, &chunk).await?;
         events(&mut out, &rows, now);
         match rows.last() {
-            Some(last) if i64::try_from(rows.len()).unwrap_or(i64::MAX) >= CHUNK => {
+            Some(last) if rows.len() >= CHUNK as usize => {
                 after = Some((last.scheduled_start, last.id));
             }
             _ => break,

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::domain::enums::{Platform, SessionState, VenueType};
+use crate::pagination::PageRequest;
 use crate::schema::{live_sessions, platform_accounts, session_products, session_reviews};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -74,8 +75,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     filter: &SessionFilter,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> QueryResult<Vec<LiveSession>> {
     let mut query = live_sessions::table
         .filter(live_sessions::agency_id.eq(agency_id))
@@ -84,7 +84,7 @@ pub async fn list(
             live_sessions::scheduled_start.asc(),
             live_sessions::id.asc(),
         ))
-        .limit(limit)
+        .limit(page.fetch_limit())
         .into_boxed();
     if let Some(from) = filter.from {
         query = query.filter(live_sessions::scheduled_end.gt(from));
@@ -105,7 +105,7 @@ pub async fn list(
             .select(platform_accounts::id);
         query = query.filter(live_sessions::platform_account_id.eq_any(accounts));
     }
-    if let Some((start, id)) = after {
+    if let Some((start, id)) = page.after {
         // One row comparison, a range of `live_sessions_calendar_idx` (see `sales::list`).
         query = query.filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>(

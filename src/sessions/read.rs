@@ -42,14 +42,7 @@ pub async fn list_sessions(
     let page = PageRequest::<(DateTime<Utc>, Uuid)>::new(query.limit, query.cursor.as_deref())?;
     let filter = session_filter(&query)?;
     let mut conn = caller.conn().await?;
-    let rows = sessions::list(
-        &mut conn,
-        caller.agency_id,
-        &filter,
-        page.after,
-        page.fetch_limit(),
-    )
-    .await?;
+    let rows = sessions::list(&mut conn, caller.agency_id, &filter, &page).await?;
     let (rows, next_cursor) = page.split(rows, |s| (s.scheduled_start, s.id));
     let (time_zone, valid_days) = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     let items = views(&mut conn, caller.agency_id, time_zone, valid_days, rows).await?;

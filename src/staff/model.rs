@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::roles::Role;
+use crate::pagination::PageRequest;
 use crate::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -105,14 +106,13 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     filter: &UserFilter,
-    after: Option<Uuid>,
-    limit: i64,
+    page: &PageRequest<Uuid>,
 ) -> QueryResult<Vec<User>> {
     let mut query = users::table
         .filter(users::agency_id.eq(agency_id))
         .select(User::as_select())
         .order(users::id.asc())
-        .limit(limit)
+        .limit(page.fetch_limit())
         .into_boxed();
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role));
@@ -120,7 +120,7 @@ pub async fn list(
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
     }
-    if let Some(after) = after {
+    if let Some(after) = page.after {
         query = query.filter(users::id.gt(after));
     }
     query.load(conn).await

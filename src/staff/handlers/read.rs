@@ -35,14 +35,7 @@ pub async fn list_users(
         active: query.active,
     };
     let mut conn = caller.conn().await?;
-    let rows = users::list(
-        &mut conn,
-        caller.agency_id,
-        &filter,
-        page.after,
-        page.fetch_limit(),
-    )
-    .await?;
+    let rows = users::list(&mut conn, caller.agency_id, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |u| u.id, UserView::from)))
 }
 
