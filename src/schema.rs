@@ -159,6 +159,31 @@ diesel::table! {
         rejected -> Int4,
         errors -> Jsonb,
         created_at -> Timestamptz,
+        format -> Text,
+        mapping_id -> Nullable<Uuid>,
+        conflicts -> Int4,
+        not_ours -> Int4,
+        not_paid -> Int4,
+        needs_mapping -> Int4,
+        summary -> Jsonb,
+    }
+}
+
+diesel::table! {
+    import_mappings (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        platform -> Text,
+        column_map -> Jsonb,
+        status_values -> Jsonb,
+        amount_unit -> Text,
+        time_zone -> Text,
+        based_on -> Nullable<Text>,
+        created_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -243,6 +268,19 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    product_platform_items (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        product_id -> Uuid,
+        platform -> Text,
+        item_id -> Text,
+        sku_code -> Nullable<Text>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -493,6 +531,7 @@ diesel::joinable!(compliance_finding_states -> agencies (agency_id));
 diesel::joinable!(compliance_issues -> agencies (agency_id));
 diesel::joinable!(compliance_refresh -> agencies (agency_id));
 diesel::joinable!(import_batches -> agencies (agency_id));
+diesel::joinable!(import_mappings -> agencies (agency_id));
 diesel::joinable!(influencers -> agencies (agency_id));
 diesel::joinable!(products -> agencies (agency_id));
 diesel::joinable!(refresh_tokens -> agencies (agency_id));
@@ -510,11 +549,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     identities,
     import_batches,
+    import_mappings,
     influencers,
     legal_entities,
     live_sessions,
     login_throttle,
     platform_accounts,
+    product_platform_items,
     product_tests,
     products,
     qualifications,

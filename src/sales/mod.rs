@@ -6,6 +6,7 @@ pub mod handlers;
 pub mod imports;
 pub mod ledger;
 pub mod lookup;
+pub mod mapping;
 pub mod model;
 pub mod refunds;
 pub mod validate;
