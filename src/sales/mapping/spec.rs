@@ -130,8 +130,8 @@ impl Spec {
         self.has(Field::PlatformUserId) || self.has(Field::HostHandle)
     }
 
-    /// The problems of a spec as a client sent it (a saved mapping); `prefix` is the path of
-    /// its fields in the request (`columns`, `status_values`).
+    /// The problems of a spec as a client sent it (a saved mapping), named by the request's
+    /// fields (`columns`, `status_values`).
     pub fn problems(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if self.columns.is_empty() || self.columns.len() > 100 {
@@ -141,7 +141,9 @@ impl Spec {
                 "1 to 100 columns",
             ));
         }
-        let mut seen: Vec<String> = Vec::new();
+        // One column may carry two fields (WeChat's item code is part of the key too), but
+        // not the same field twice.
+        let mut seen: Vec<(String, Field)> = Vec::new();
         for (index, column) in self.columns.iter().enumerate() {
             let key = header_key(&column.header);
             let path = format!("columns[{index}].header");
@@ -157,14 +159,17 @@ impl Spec {
                     "invalid_format",
                     "no control characters",
                 ));
-            } else if seen.contains(&key) {
+            } else if seen.contains(&(key.clone(), column.field)) {
                 errors.push(FieldError::new(
                     path,
                     "duplicate_column",
-                    format!("the column `{}` is mapped twice", column.header),
+                    format!(
+                        "the column `{}` is mapped to `{}` twice",
+                        column.header, column.field
+                    ),
                 ));
             }
-            seen.push(key);
+            seen.push((key, column.field));
         }
         for field in Field::ALL {
             let count = self.headers_of(*field).count();
