@@ -31,6 +31,7 @@ pub struct ReportSettings {
 pub struct ImportSettings {
     pub max_rows: usize,
     pub max_bytes: usize,
+    pub max_unpacked_bytes: u64,
 }
 
 fn default_profile() -> Profile {

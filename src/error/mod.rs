@@ -34,6 +34,9 @@ pub struct FieldError {
     /// element's position from 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// For XLSX imports: the sheet the line is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// The request field, as a JSON pointer-like dotted path (`venue.city_tier`, `items[2].sku`).
     pub field: String,
     /// Stable machine-readable reason, e.g. `required`, `invalid_format`, `unknown_field`.
@@ -50,6 +53,7 @@ impl FieldError {
     ) -> Self {
         Self {
             line: None,
+            sheet: None,
             field: field.into(),
             code: code.into(),
             message: message.into(),

@@ -161,7 +161,81 @@ pub struct SaleListQuery {
     pub cursor: Option<String>,
 }
 
-/// What an import did.
+/// Rows of other creators' orders, by the host columns they name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotOursHost {
+    /// The account id the rows name (none: the rows name no creator, e.g. the shop's own
+    /// sales).
+    pub platform_user_id: Option<String>,
+    /// The handle or nickname the rows name.
+    pub handle: Option<String>,
+    pub rows: i32,
+}
+
+/// Where a row of a file is, and what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExampleRow {
+    /// The sheet (XLSX).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    pub line: u64,
+    pub external_order_id: String,
+    /// The product's name as the file gives it.
+    pub product_name: Option<String>,
+}
+
+/// A platform item of the agency's hosts that no product maps: map it
+/// (`POST /v1/products/{id}/platform-items`) and import the file again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NeedsMappingItem {
+    pub platform: Platform,
+    pub item_id: Option<String>,
+    pub sku_code: Option<String>,
+    pub rows: i32,
+    pub example: ExampleRow,
+}
+
+/// The summaries kept with an import (`import_batches.summary`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ImportSummary {
+    #[serde(default)]
+    pub not_ours_hosts: Vec<NotOursHost>,
+    #[serde(default)]
+    pub needs_mapping: Vec<NeedsMappingItem>,
+}
+
+/// What an import did (or, in a dry run, would do) with the rows of the file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportCounts {
+    /// `standard` (our own columns), a built-in format (`douyin_orders`, …) or `mapping`.
+    pub format: String,
+    /// The saved mapping used (`?mapping=`).
+    pub mapping_id: Option<Uuid>,
+    /// Rows read (data rows, without the header).
+    pub rows_total: i32,
+    pub inserted: i32,
+    /// Known lines whose status or refunds moved.
+    pub updated: i32,
+    /// Known lines stated again unchanged.
+    pub duplicates: i32,
+    /// Rows not written because of errors, conflicts and unmapped items included.
+    pub rejected: i32,
+    /// Rows contradicting a recorded line (also in `rejected`).
+    pub conflicts: i32,
+    /// Rows of orders of creators who are not hosts of the agency (or of no creator): not
+    /// errors, not written.
+    pub not_ours: i32,
+    /// `not_ours` by the account the rows name, most rows first (at most 100 entries).
+    pub not_ours_hosts: Vec<NotOursHost>,
+    /// Rows of orders not paid yet: not sales, not written.
+    pub not_paid: i32,
+    /// Rows of the agency's hosts whose item no product maps (also in `rejected`).
+    pub needs_mapping_rows: i32,
+    /// Those items, most rows first (at most 100 entries).
+    pub needs_mapping: Vec<NeedsMappingItem>,
+}
+
+/// An import on record.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportView {
     pub id: Uuid,
@@ -174,28 +248,50 @@ pub struct ImportView {
     pub on_error: String,
     /// `committed`, or `rejected` (atomic mode with bad rows: nothing was written).
     pub outcome: String,
-    pub rows_total: i32,
-    pub inserted: i32,
-    pub updated: i32,
-    pub duplicates: i32,
-    pub rejected: i32,
-    /// Every bad row: `line`, `field`, `code`, `message`.
+    #[serde(flatten)]
+    pub counts: ImportCounts,
+    /// Every bad row: `line` (and `sheet`), `field`, `code`, `message`.
     pub errors: Vec<FieldError>,
     pub created_at: DateTime<Utc>,
+}
+
+/// What an import would do (`?dry_run=true`): nothing was written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportPreview {
+    /// Always true.
+    pub dry_run: bool,
+    pub on_error: String,
+    /// Whether the import would commit (`committed`) or be refused (`rejected`: in atomic mode,
+    /// any rejected row refuses it).
+    pub outcome: String,
+    #[serde(flatten)]
+    pub counts: ImportCounts,
+    /// The first problems (at most 50).
+    pub errors: Vec<FieldError>,
+}
+
+fn stored<T: serde::de::DeserializeOwned>(
+    batch: &ImportBatch,
+    what: &str,
+    value: serde_json::Value,
+) -> Result<T, crate::error::AppError> {
+    serde_json::from_value(value).map_err(|e| {
+        anyhow::anyhow!(
+            "import batch {}: stored {what} do not decode: {e}",
+            batch.id
+        )
+        .into()
+    })
 }
 
 impl TryFrom<ImportBatch> for ImportView {
     type Error = crate::error::AppError;
 
-    /// Fails when the stored row errors do not decode: a corrupt record is an error, never an
-    /// import without errors.
+    /// Fails when the stored row errors or summaries do not decode: a corrupt record is an
+    /// error, never an import without errors.
     fn try_from(batch: ImportBatch) -> Result<Self, Self::Error> {
-        let errors = serde_json::from_value::<Vec<StoredError>>(batch.errors).map_err(|e| {
-            anyhow::anyhow!(
-                "import batch {}: stored errors do not decode: {e}",
-                batch.id
-            )
-        })?;
+        let errors: Vec<StoredError> = stored(&batch, "errors", batch.errors.clone())?;
+        let summary: ImportSummary = stored(&batch, "summaries", batch.summary.clone())?;
         Ok(Self {
             id: batch.id,
             uploaded_by: batch.uploaded_by,
@@ -205,19 +301,24 @@ impl TryFrom<ImportBatch> for ImportView {
             size_bytes: batch.size_bytes,
             on_error: batch.on_error,
             outcome: batch.outcome,
-            rows_total: batch.rows_total,
-            inserted: batch.inserted,
-            updated: batch.updated,
-            duplicates: batch.duplicates,
-            rejected: batch.rejected,
+            counts: ImportCounts {
+                format: batch.format,
+                mapping_id: batch.mapping_id,
+                rows_total: batch.rows_total,
+                inserted: batch.inserted,
+                updated: batch.updated,
+                duplicates: batch.duplicates,
+                rejected: batch.rejected,
+                conflicts: batch.conflicts,
+                not_ours: batch.not_ours,
+                not_ours_hosts: summary.not_ours_hosts,
+                not_paid: batch.not_paid,
+                needs_mapping_rows: batch.needs_mapping,
+                needs_mapping: summary.needs_mapping,
+            },
             errors: errors
                 .into_iter()
-                .map(|e| FieldError {
-                    line: e.line,
-                    field: e.field,
-                    code: e.code,
-                    message: e.message,
-                })
+                .map(StoredError::into_field_error)
                 .collect(),
             created_at: batch.created_at,
         })
@@ -228,7 +329,31 @@ impl TryFrom<ImportBatch> for ImportView {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct StoredError {
     pub line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     pub field: String,
     pub code: String,
     pub message: String,
+}
+
+impl StoredError {
+    pub fn new(error: &FieldError) -> Self {
+        Self {
+            line: error.line,
+            sheet: error.sheet.clone(),
+            field: error.field.clone(),
+            code: error.code.clone(),
+            message: error.message.clone(),
+        }
+    }
+
+    fn into_field_error(self) -> FieldError {
+        FieldError {
+            line: self.line,
+            sheet: self.sheet,
+            field: self.field,
+            code: self.code,
+            message: self.message,
+        }
+    }
 }

@@ -78,7 +78,7 @@ pub async fn create_sale(
                 .await?
                 .pop()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a resolved line went missing")))?
-                .map_err(AppError::validation)?;
+                .map_err(|unresolved| AppError::validation(unresolved.into_errors()))?;
             let writer = Writer {
                 audit: caller.audit(),
                 user_id: caller.user_id,

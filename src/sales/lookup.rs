@@ -40,6 +40,28 @@ CROSS JOIN LATERAL (SELECT pa.platform, pa.platform_user_id, pa.influencer_id \
     FROM platform_accounts pa WHERE pa.agency_id = $1 AND pa.platform = k.platform \
     AND pa.platform_user_id = k.platform_user_id LIMIT 1) AS a";
 
+/// Hosts of the agency with an account among (`$2` platform, `$3` handle) pairs: up to two per
+/// pair, so that a handle two hosts share is seen to be ambiguous.
+pub const HANDLES_SQL: &str = "\
+SELECT a.platform, a.handle, a.influencer_id \
+FROM unnest($2::text[], $3::text[]) AS k(platform, handle) \
+CROSS JOIN LATERAL (SELECT DISTINCT pa.platform, pa.handle, pa.influencer_id \
+    FROM platform_accounts pa WHERE pa.agency_id = $1 AND pa.platform = k.platform \
+    AND pa.handle = k.handle LIMIT 2) AS a";
+
+/// Products of the agency mapped by (`$2` platform, `$3` item id, `$4` SKU code or NULL)
+/// platform items: for each key the mapping of exactly that SKU, else the item's mapping
+/// without SKU code.
+pub const PLATFORM_ITEMS_SQL: &str = "\
+SELECT k.platform, k.item_id, k.sku_code, m.product_id, m.commission_percent \
+FROM unnest($2::text[], $3::text[], $4::text[]) AS k(platform, item_id, sku_code) \
+CROSS JOIN LATERAL (SELECT i.product_id, p.commission_percent \
+    FROM product_platform_items i \
+    JOIN products p ON p.agency_id = i.agency_id AND p.id = i.product_id \
+    WHERE i.agency_id = $1 AND i.platform = k.platform AND i.item_id = k.item_id \
+    AND (i.sku_code = k.sku_code OR i.sku_code IS NULL) \
+    ORDER BY i.sku_code NULLS LAST LIMIT 1) AS m";
+
 /// Products of the agency among `$2` (ids), with their commission rate.
 pub const PRODUCTS_SQL: &str = "\
 SELECT p.id, p.sku, p.commission_percent FROM unnest($2::uuid[]) AS k(id) \
@@ -90,6 +112,30 @@ struct AccountRow {
     platform_user_id: String,
     #[diesel(sql_type = SqlUuid)]
     influencer_id: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct HandleRow {
+    #[diesel(sql_type = Text)]
+    platform: Platform,
+    #[diesel(sql_type = Text)]
+    handle: String,
+    #[diesel(sql_type = SqlUuid)]
+    influencer_id: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct ItemRow {
+    #[diesel(sql_type = Text)]
+    platform: Platform,
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    sku_code: Option<String>,
+    #[diesel(sql_type = SqlUuid)]
+    product_id: Uuid,
+    #[diesel(sql_type = Numeric)]
+    commission_percent: Decimal,
 }
 
 #[derive(QueryableByName)]
@@ -165,6 +211,73 @@ pub async fn account_hosts(
     Ok(rows
         .into_iter()
         .map(|row| ((row.platform, row.platform_user_id), row.influencer_id))
+        .collect())
+}
+
+/// The hosts (one, or two when ambiguous) with a (platform, handle) account among `handles`.
+pub async fn handle_hosts(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    handles: impl IntoIterator<Item = (Platform, &str)>,
+) -> QueryResult<HashMap<(Platform, String), Vec<Uuid>>> {
+    let (platforms, names) = pair_arrays(handles);
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<HandleRow> = KeepPrepared(
+        diesel::sql_query(HANDLES_SQL)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Array<Text>, _>(platforms)
+            .bind::<Array<Text>, _>(names),
+    )
+    .load(conn)
+    .await?;
+    let mut hosts: HashMap<(Platform, String), Vec<Uuid>> = HashMap::new();
+    for row in rows {
+        hosts
+            .entry((row.platform, row.handle))
+            .or_default()
+            .push(row.influencer_id);
+    }
+    Ok(hosts)
+}
+
+/// The product and its commission rate for each (platform, item id, SKU code) among `keys`:
+/// the mapping of that very SKU, else the item's mapping without SKU code.
+pub async fn platform_items(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    keys: impl IntoIterator<Item = (Platform, &str, Option<&str>)>,
+) -> QueryResult<HashMap<(Platform, String, Option<String>), (Uuid, Decimal)>> {
+    let keys = distinct(keys);
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut platforms = Vec::with_capacity(keys.len());
+    let mut items = Vec::with_capacity(keys.len());
+    let mut skus = Vec::with_capacity(keys.len());
+    for (platform, item, sku) in keys {
+        platforms.push(platform.as_str());
+        items.push(item);
+        skus.push(sku);
+    }
+    let rows: Vec<ItemRow> = KeepPrepared(
+        diesel::sql_query(PLATFORM_ITEMS_SQL)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Array<Text>, _>(platforms)
+            .bind::<Array<Text>, _>(items)
+            .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(skus),
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                (row.platform, row.item_id, row.sku_code),
+                (row.product_id, row.commission_percent),
+            )
+        })
         .collect())
 }
 

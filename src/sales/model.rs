@@ -301,4 +301,13 @@ pub struct ImportBatch {
     pub rejected: i32,
     pub errors: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// `standard`, a built-in format's name, or `mapping`.
+    pub format: String,
+    pub mapping_id: Option<Uuid>,
+    pub conflicts: i32,
+    pub not_ours: i32,
+    pub not_paid: i32,
+    pub needs_mapping: i32,
+    /// `{"not_ours_hosts": [...], "needs_mapping": [...]}` (see `sales::dto::ImportSummary`).
+    pub summary: serde_json::Value,
 }

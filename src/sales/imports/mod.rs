@@ -1,12 +1,14 @@
-//! Bulk imports of order lines: `POST /v1/sales/imports` (CSV or a JSON array) and the record
-//! of every import.
+//! Bulk imports of order lines: `POST /v1/sales/imports` (CSV, XLSX or a JSON array; our own
+//! columns, a platform's export, or any export through a saved mapping) and the record of
+//! every import.
 //!
 //! The body is spooled to a temporary file (hashed on the way, bounded by `imports.max_bytes`),
-//! then read by [`parse`] on a blocking thread while [`run`] writes the rows in one
-//! transaction, so memory stays bounded whatever the file size.
+//! then read by [`parse`] (over [`table`]) on a blocking thread while [`run`] writes the rows in
+//! one transaction, so memory stays bounded whatever the file size.
 
 mod parse;
 mod run;
+pub mod table;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -21,17 +23,24 @@ use tokio::io::AsyncWriteExt as _;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::dto::ImportView;
+use super::dto::{ImportPreview, ImportView};
 use super::model::ImportBatch;
 use crate::agencies::model as agencies;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
-use crate::error::AppError;
+use crate::domain::enums::Platform;
+use crate::error::{AppError, FieldError};
 use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::sales::lookup;
+use crate::sales::mapping::builtin;
 use crate::schema::import_batches;
 use crate::text_enum;
-use parse::Format;
-use run::ImportContext;
+use parse::{Reading, STANDARD, Source};
+use run::{Concluded, ImportContext};
+use table::{FileKind, Limits};
+
+/// The media type of an XLSX workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 text_enum! {
     /// What an import does with bad rows.
@@ -43,12 +52,68 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How the file's columns are read.
+    pub enum ImportFormat {
+        /// Our own columns: a header of sale field names (CSV, XLSX) or a JSON array.
+        Standard => "standard",
+        /// Douyin 抖店 order export (line key 子订单编号).
+        DouyinOrders => "douyin_orders",
+        /// Douyin 精选联盟 commission export (订单id).
+        DouyinAlliance => "douyin_alliance",
+        /// Kuaishou 快手小店 order export (订单号).
+        KuaishouOrders => "kuaishou_orders",
+        /// WeChat 微信小店 order export (订单号|商品编码(平台)|商品属性).
+        WechatShopOrders => "wechat_shop_orders",
+        /// Taobao/Tmall 千牛 sub-order table (子订单编号; no host column).
+        TaobaoSuborders => "taobao_suborders",
+        /// Pinduoduo order export (订单号; no host column).
+        PinduoduoOrders => "pinduoduo_orders",
+    }
+}
+
+impl ImportFormat {
+    /// The format's name as the parser knows it.
+    fn name(self) -> Result<&'static str, AppError> {
+        if self == ImportFormat::Standard {
+            return Ok(STANDARD);
+        }
+        builtin::find(self.as_str())
+            .map(|format| format.name)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no built-in format {self}")))
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     pub on_error: Option<OnError>,
     /// The uploaded file's name, kept with the import record.
     pub file_name: Option<String>,
+    /// Read the file in this format (default: recognised by its header row).
+    pub format: Option<ImportFormat>,
+    /// Read the file through this saved mapping (`/v1/import-mappings`).
+    pub mapping: Option<Uuid>,
+    /// The host of every row, for a platform export without a host column (Taobao's and
+    /// Pinduoduo's).
+    pub influencer_id: Option<Uuid>,
+    /// The platform a built-in format's lines are sold on where it may be another than the
+    /// format's own: `tmall` for Taobao's 千牛 files.
+    pub platform: Option<Platform>,
+    /// Answer what the import would do, writing nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// What the request's content type says the body is.
+fn source_of(req: &HttpRequest) -> Result<Source, AppError> {
+    match req.mime_type() {
+        Ok(Some(mime)) if mime.essence_str() == "text/csv" => Ok(Source::Table(FileKind::Csv)),
+        Ok(Some(mime)) if mime.essence_str() == XLSX => Ok(Source::Table(FileKind::Xlsx)),
+        Ok(Some(mime)) if mime.essence_str() == "application/json" => Ok(Source::Json),
+        _ => Err(AppError::UnsupportedMediaType {
+            detail: format!("Send the import as text/csv, {XLSX} or application/json."),
+        }),
+    }
 }
 
 /// The body spooled to disk, with its hash and size.
@@ -93,24 +158,35 @@ async fn spool(mut payload: web::Payload, max_bytes: usize) -> Result<Spooled, A
     })
 }
 
-/// Imports order lines from `text/csv` (UTF-8, BOM allowed, header = sale field names) or
-/// `application/json` (an array of lines). Hosts are named by `influencer_id` or
-/// `platform_user_id`, products by `product_id` or `sku`. Re-importing known lines changes
-/// nothing (`duplicates`); a known line whose `status` or `refunded_amount` moved is updated
-/// (`updated`, audited); any other difference is a `conflicts` error, never an overwrite.
-/// Error lines count from the CSV header (line 1), or the array position from 1 in JSON.
+/// Imports order lines from a file: `text/csv` (UTF-8 with or without BOM, or GB18030), an
+/// XLSX workbook (every sheet with the same header) or `application/json` (an array of lines).
+/// The header says how the rows are read: sale field names (hosts named by `influencer_id` or
+/// `platform_user_id`, products by `product_id` or `sku`), or a platform's export recognised by
+/// its headers (`format` in the answer; `?format=` names it), or a saved mapping
+/// (`?mapping=`). Export rows name their host by the platform account (rows of creators who
+/// are not hosts of the agency are counted in `not_ours`) and their product by the platform
+/// item mapped to a product (unmapped items are listed in `needs_mapping` and their rows
+/// rejected). Re-importing known lines changes nothing (`duplicates`); a known line whose
+/// status or refunds moved is updated (`updated`, audited); any other difference is a
+/// conflict, never an overwrite. Error lines count from the header (line 1; the sheet's row in
+/// XLSX, with `sheet`), or the array position from 1 in JSON. `?dry_run=true` answers the
+/// counts it would produce and writes nothing.
 #[utoipa::path(
     post, path = "/v1/sales/imports", tag = "sales", security(("bearer" = [])),
     params(ImportQuery),
-    request_body(description = "The file: CSV with a header row of sale field names, or a JSON array of order lines (objects with the fields of `SaleRequest`). Every line is checked on its own and a bad line is reported with its line number, so any array is taken.", content(
+    request_body(description = "The file: CSV or XLSX with a header row (sale field names, a platform export's headers, or those of a saved mapping), or a JSON array of order lines (objects with the fields of `SaleRequest`). Every line is checked on its own and a bad line is reported with its line number, so any array is taken.", content(
         (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (Vec<Object> = "application/json"),
     )),
     responses(
+        (status = 200, description = "A dry run (`dry_run=true`): what the import would do; nothing was written", body = ImportPreview),
         (status = 201, description = "Committed (with `on_error=skip`, bad rows are listed in `errors`)", body = ImportView),
-        (status = 413, description = "More rows or bytes than an import takes"),
-        (status = 415, description = "Neither text/csv nor application/json"),
-        (status = 422, description = "`import_rejected`: bad rows (every one listed with its line) and nothing written; or `invalid_header`"),
+        (status = 400, description = "`not_applicable`: `format`, `mapping`, `platform` or `influencer_id` where they do not apply; `unreadable_body`, `malformed_json`"),
+        (status = 404, description = "No such saved mapping in this agency"),
+        (status = 413, description = "More rows or bytes than an import takes, or an XLSX that unpacks to more than it may"),
+        (status = 415, description = "Neither text/csv, XLSX nor application/json"),
+        (status = 422, description = "`import_rejected`: bad rows (every one listed with its line) and nothing written; `invalid_header`, `missing_columns`, `ambiguous_format`, `influencer_required`, `platform_not_applicable`, `sheet_header_mismatch`, `invalid_xlsx`, `empty_file`"),
     )
 )]
 pub async fn import_sales(
@@ -120,15 +196,7 @@ pub async fn import_sales(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::WriteData)?;
-    let format = match req.mime_type() {
-        Ok(Some(mime)) if mime.essence_str() == "text/csv" => Format::Csv,
-        Ok(Some(mime)) if mime.essence_str() == "application/json" => Format::Json,
-        _ => {
-            return Err(AppError::UnsupportedMediaType {
-                detail: "Send the import as text/csv or application/json.".to_owned(),
-            });
-        }
-    };
+    let source = source_of(&req)?;
     let settings = &caller.state().settings.imports;
     if let Some(length) = req
         .headers()
@@ -145,6 +213,25 @@ pub async fn import_sales(
         });
     }
     let query = query.into_inner();
+    let format = query.format.map(ImportFormat::name).transpose()?;
+    let not_applicable = |detail: &str| AppError::BadRequest {
+        code: "not_applicable",
+        detail: detail.to_owned(),
+        errors: Vec::new(),
+    };
+    if query.mapping.is_some() && format.is_some() {
+        return Err(not_applicable("Name a format or a mapping, not both."));
+    }
+    if source == Source::Json
+        && (format.is_some_and(|f| f != STANDARD)
+            || query.mapping.is_some()
+            || query.platform.is_some()
+            || query.influencer_id.is_some())
+    {
+        return Err(not_applicable(
+            "A JSON import is an array of lines in our own fields; format, mapping, platform and influencer_id are for CSV and XLSX files.",
+        ));
+    }
     let file_name = query
         .file_name
         .map(|name| {
@@ -155,9 +242,29 @@ pub async fn import_sales(
                 .collect::<String>()
         })
         .filter(|name| !name.is_empty());
-    let spooled = spool(payload, settings.max_bytes).await?;
 
+    // The upload is spooled before a connection is taken: a slow client holds none.
+    let spooled = spool(payload, settings.max_bytes).await?;
     let mut conn = caller.conn().await?;
+    let mapping = match query.mapping {
+        Some(id) => Some(
+            crate::sales::mapping::saved::load_spec(&mut conn, caller.agency_id, id)
+                .await?
+                .1,
+        ),
+        None => None,
+    };
+    if let Some(host) = query.influencer_id
+        && lookup::known_hosts(&mut conn, caller.agency_id, [host])
+            .await?
+            .is_empty()
+    {
+        return Err(AppError::validation(vec![FieldError::new(
+            "influencer_id",
+            "not_found",
+            "no such host in this agency",
+        )]));
+    }
     let defaults = agencies::defaults(&mut conn, caller.agency_id).await?;
     let on_error = query.on_error.unwrap_or(OnError::Reject);
     let ctx = ImportContext {
@@ -167,10 +274,10 @@ pub async fn import_sales(
             id: Uuid::now_v7(),
             uploaded_by: caller.user_id,
             file_name,
-            content_type: if format == Format::Csv {
-                "text/csv"
-            } else {
-                "application/json"
+            content_type: match source {
+                Source::Table(FileKind::Csv) => "text/csv",
+                Source::Table(FileKind::Xlsx) => XLSX,
+                Source::Json => "application/json",
             }
             .to_owned(),
             sha256: spooled.sha256,
@@ -184,21 +291,54 @@ pub async fn import_sales(
             rejected: 0,
             errors: Value::Array(Vec::new()),
             created_at: Utc::now(),
+            format: STANDARD.to_owned(),
+            mapping_id: query.mapping,
+            conflicts: 0,
+            not_ours: 0,
+            not_paid: 0,
+            needs_mapping: 0,
+            summary: Value::Object(serde_json::Map::new()),
         },
         on_error,
-        defaults,
+        dry_run: query.dry_run.unwrap_or(false),
+    };
+    let reading = Reading {
+        format,
+        mapping,
+        platform: query.platform,
+        host: query.influencer_id,
+        currency: defaults.currency,
+        time_zone: defaults.time_zone,
+        now: Utc::now(),
+        limits: Limits {
+            max_rows: settings.max_rows,
+            max_unpacked_bytes: settings.max_unpacked_bytes,
+        },
     };
 
-    let (parser, rx) = parse::spawn_parser(spooled.file, format, settings.max_rows);
+    let (parser, rx) = parse::spawn_parser(spooled.file, source, reading);
     let outcome = conn
         .transaction(async |conn| run::run_import(conn, &ctx, rx).await)
         .await;
     // The parser stops by itself once the channel is dropped.
     let _ = parser.await;
-    let batch = run::conclude(&mut conn, &ctx, outcome).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/sales/imports/{}", batch.id)))
-        .json(ImportView::try_from(batch)?))
+    match run::conclude(&mut conn, &ctx, outcome).await? {
+        Concluded::Committed(batch) => Ok(HttpResponse::Created()
+            .insert_header(("Location", format!("/v1/sales/imports/{}", batch.id)))
+            .json(ImportView::try_from(batch)?)),
+        Concluded::Preview(tally) => Ok(HttpResponse::Ok().json(ImportPreview {
+            dry_run: true,
+            on_error: on_error.as_str().to_owned(),
+            outcome: if tally.refuses(on_error) {
+                "rejected"
+            } else {
+                "committed"
+            }
+            .to_owned(),
+            counts: tally.counts(query.mapping),
+            errors: tally.errors().iter().take(50).cloned().collect(),
+        })),
+    }
 }
 
 /// Past imports, newest first.

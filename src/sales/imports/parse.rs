@@ -1,30 +1,65 @@
-//! Reading an import file into rows: CSV (UTF-8, optional BOM, a header of sale field names) or
-//! a JSON array of objects, on a blocking thread that hands rows over in batches through a
-//! bounded channel, so memory stays bounded whatever the file size. No database here.
+//! Reading an import file into lines on a blocking thread that hands them over in batches
+//! through a bounded channel, so memory stays bounded whatever the file size. A table (CSV or
+//! XLSX, see [`super::table`]) is read either in our own columns (a header of sale field
+//! names) or as a platform export (a built-in format recognised by its header, or a saved
+//! mapping); a JSON body is an array of lines in our own fields. No database here.
 
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Seek, SeekFrom};
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
+use uuid::Uuid;
 
+use super::table::{self, FileKind, Limits, Position, Sink};
+use crate::domain::currency::Currency;
+use crate::domain::enums::Platform;
 use crate::error::{AppError, FieldError};
-use crate::sales::validate::FIELDS;
+use crate::sales::mapping::apply::{Bound, Mapped};
+use crate::sales::mapping::builtin;
+use crate::sales::mapping::spec::Spec;
+use crate::sales::validate::{FIELDS, check_line};
 
 /// Rows handed from the parser to the writer at a time.
 const BATCH_ROWS: usize = 1000;
 
-/// The file's format, from its content type.
+/// The name under which imports in our own columns are recorded and requested.
+pub const STANDARD: &str = "standard";
+
+/// What the body is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
+pub enum Source {
+    Table(FileKind),
     Json,
 }
 
-/// A parsed row: its line and its fields, or why it could not be read.
-pub type Row = (u64, Result<Map<String, Value>, FieldError>);
+/// How the rows are to be read, as the request says, and what lines need besides.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// `?format=`: `standard` or a built-in format's name (checked by the handler).
+    pub format: Option<&'static str>,
+    /// `?mapping=`: a saved mapping's spec.
+    pub mapping: Option<Spec>,
+    /// `?platform=`: the platform a built-in format's lines are sold on, where it may be
+    /// another than the format's own (Taobao's files as `tmall`).
+    pub platform: Option<Platform>,
+    /// `?influencer_id=`: the host of every row of a file without a host column.
+    pub host: Option<Uuid>,
+    /// The agency's currency and zone, for lines in our own columns (and saved mappings'
+    /// money).
+    pub currency: Currency,
+    pub time_zone: chrono_tz::Tz,
+    pub now: DateTime<Utc>,
+    pub limits: Limits,
+}
+
+/// A parsed row: where it is, and its line (or that it is an unpaid order), or what is wrong.
+pub type Row = (Position, Result<Mapped, Vec<FieldError>>);
 
 /// What the parser hands over.
 pub enum Parsed {
+    /// The format the file is read as (before any rows).
+    Format(&'static str),
     Rows(Vec<Row>),
     /// The file cannot be read as a whole (bad header, broken JSON, too many rows).
     Fatal(AppError),
@@ -33,17 +68,11 @@ pub enum Parsed {
     Done,
 }
 
-/// The next rows from the parser; `None` once it read the whole file. A fatal problem, or a
-/// parser that went away without saying it finished, is a failure of the whole import.
-pub async fn next_rows(rx: &mut mpsc::Receiver<Parsed>) -> Result<Option<Vec<Row>>, AppError> {
-    match rx.recv().await {
-        Some(Parsed::Rows(rows)) => Ok(Some(rows)),
-        Some(Parsed::Done) => Ok(None),
-        Some(Parsed::Fatal(error)) => Err(error),
-        None => Err(AppError::Internal(anyhow::anyhow!(
-            "the import parser stopped before the end of the file"
-        ))),
-    }
+/// How the rows of a table become lines, once its header is known.
+enum Reader {
+    /// Our own columns: the (lower-cased) header names are sale fields.
+    Standard(Vec<String>),
+    Mapped(Box<Bound>),
 }
 
 fn fatal_row(line: u64, field: &str, code: &str, message: String) -> FieldError {
@@ -53,41 +82,19 @@ fn fatal_row(line: u64, field: &str, code: &str, message: String) -> FieldError 
     }
 }
 
-/// Reads CSV rows (UTF-8, optional BOM, header names = sale fields) into `tx`.
-fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
-    let mut reader = BufReader::new(file);
-    let mut bom = [0u8; 3];
-    let skip = match reader.read_exact(&mut bom) {
-        Ok(()) if bom == [0xEF, 0xBB, 0xBF] => 3,
-        _ => 0,
-    };
-    if reader.seek(SeekFrom::Start(skip)).is_err() {
-        let _ = tx.blocking_send(Parsed::Fatal(AppError::Internal(anyhow::anyhow!(
-            "rewinding the spooled import"
-        ))));
-        return;
+/// The header check of a file in our own columns.
+fn standard_header(reading: &Reading, header: &[String]) -> Result<Reader, AppError> {
+    if reading.platform.is_some() || reading.host.is_some() {
+        return Err(AppError::BadRequest {
+            code: "not_applicable",
+            detail: "platform and influencer_id are for platform exports; a file in our own columns names them on each row.".to_owned(),
+            errors: Vec::new(),
+        });
     }
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        // Spreadsheets pad cells; the API's JSON fields are taken exactly as sent.
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let header_line = csv.position().line();
-    let headers: Vec<String> = match csv.byte_headers() {
-        Ok(headers) => headers
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
-            .collect(),
-        Err(err) => {
-            let _ = tx.blocking_send(Parsed::Fatal(AppError::BadRequest {
-                code: "invalid_csv",
-                detail: format!("The CSV header cannot be read: {err}"),
-                errors: Vec::new(),
-            }));
-            return;
-        }
-    };
+    let headers: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     let mut header_errors = Vec::new();
     for (index, name) in headers.iter().enumerate() {
         if !FIELDS.contains(&name.as_str()) {
@@ -108,91 +115,202 @@ fn parse_csv(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
             ));
         }
     }
-    if !header_errors.is_empty() {
-        let _ = tx.blocking_send(Parsed::Fatal(AppError::Unprocessable {
-            code: "invalid_header",
-            detail: format!(
-                "The CSV header names columns that are not sale fields; known: {}.",
-                FIELDS.join(", ")
-            ),
-            errors: header_errors,
-            extensions: Map::new(),
-        }));
-        return;
+    if header_errors.is_empty() && !headers.is_empty() {
+        return Ok(Reader::Standard(headers));
     }
-    // The csv reader counts the `\n` of a CRLF only when it reads the next record, so its line
-    // numbers lag by one in CRLF files: there, it still stands on the header's line.
-    let skew = u64::from(csv.position().line() == header_line);
-    let mut batch = Vec::with_capacity(BATCH_ROWS);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0usize;
-    loop {
-        let line = csv.position().line();
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                rows += 1;
-                if rows > max_rows {
-                    let _ = tx.blocking_send(Parsed::Fatal(too_many_rows(max_rows)));
-                    return;
-                }
-                let line = record.position().map_or(line, csv::Position::line) + skew;
-                batch.push((line, csv_row(&headers, &record, line)));
-            }
-            Err(err) => {
-                rows += 1;
-                let line = err.position().map_or(line, csv::Position::line) + skew;
-                batch.push((
-                    line,
-                    Err(fatal_row(
-                        line,
-                        "",
-                        "unreadable_row",
-                        format!("the row cannot be read: {err}"),
-                    )),
-                ));
-            }
-        }
-        if batch.len() >= BATCH_ROWS
-            && tx
-                .blocking_send(Parsed::Rows(std::mem::take(&mut batch)))
-                .is_err()
-        {
-            return;
-        }
-    }
-    if !batch.is_empty() && tx.blocking_send(Parsed::Rows(batch)).is_err() {
-        return;
-    }
-    let _ = tx.blocking_send(Parsed::Done);
+    let formats: Vec<&str> = builtin::FORMATS.iter().map(|f| f.name).collect();
+    Err(AppError::Unprocessable {
+        code: "invalid_header",
+        detail: format!(
+            "The header is neither sale fields ({}) nor a platform export this service knows ({}); a saved mapping (?mapping=) reads other exports.",
+            FIELDS.join(", "),
+            formats.join(", ")
+        ),
+        errors: header_errors,
+        extensions: Map::new(),
+    })
 }
 
-fn csv_row(
+/// A built-in format bound to the file's header, on the platform the request names.
+fn bind_builtin(
+    reading: &Reading,
+    format: &'static builtin::Builtin,
+    header: &[String],
+) -> Result<Reader, AppError> {
+    let platform = reading.platform.unwrap_or(format.platform);
+    if !format.platforms.contains(&platform) {
+        return Err(AppError::Unprocessable {
+            code: "platform_not_applicable",
+            detail: format!(
+                "A {} file imports as {}.",
+                format.name,
+                format
+                    .platforms
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+            errors: Vec::new(),
+            extensions: Map::new(),
+        });
+    }
+    let bound = Bound::bind(format.spec(platform), header, Currency::CNY, reading.host)?;
+    Ok(Reader::Mapped(Box::new(bound)))
+}
+
+/// How a table with `header` is read: by the saved mapping, the requested format, our own
+/// columns when the header is sale fields, else the one built-in format it carries the
+/// signature of.
+fn choose(reading: &Reading, header: &[String]) -> Result<(&'static str, Reader), AppError> {
+    if let Some(spec) = &reading.mapping {
+        if reading.platform.is_some() {
+            return Err(AppError::BadRequest {
+                code: "not_applicable",
+                detail: "A saved mapping names its platform; leave platform out.".to_owned(),
+                errors: Vec::new(),
+            });
+        }
+        let bound = Bound::bind(spec.clone(), header, reading.currency, reading.host)?;
+        return Ok(("mapping", Reader::Mapped(Box::new(bound))));
+    }
+    let all_fields = !header.is_empty()
+        && header
+            .iter()
+            .all(|h| FIELDS.contains(&h.trim().to_ascii_lowercase().as_str()));
+    match reading.format {
+        Some(STANDARD) => Ok((STANDARD, standard_header(reading, header)?)),
+        Some(name) => {
+            let format = builtin::find(name).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("format {name} was checked to exist"))
+            })?;
+            Ok((format.name, bind_builtin(reading, format, header)?))
+        }
+        None if all_fields => Ok((STANDARD, standard_header(reading, header)?)),
+        None => match builtin::detect(header).as_slice() {
+            [format] => Ok((format.name, bind_builtin(reading, format, header)?)),
+            [] => Ok((STANDARD, standard_header(reading, header)?)),
+            several => Err(AppError::Unprocessable {
+                code: "ambiguous_format",
+                detail: format!(
+                    "The header fits several formats ({}); name one with ?format=.",
+                    several
+                        .iter()
+                        .map(|f| f.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                errors: Vec::new(),
+                extensions: Map::new(),
+            }),
+        },
+    }
+}
+
+/// A row in our own columns as the fields of a line.
+fn standard_row(
     headers: &[String],
-    record: &csv::ByteRecord,
+    cells: Vec<String>,
     line: u64,
 ) -> Result<Map<String, Value>, FieldError> {
-    if record.len() != headers.len() {
+    if cells.len() != headers.len() {
         return Err(fatal_row(
             line,
             "",
             "wrong_field_count",
             format!(
                 "{} fields where the header has {}",
-                record.len(),
+                cells.len(),
                 headers.len()
             ),
         ));
     }
     let mut map = Map::new();
-    for (name, cell) in headers.iter().zip(record.iter()) {
-        let text = std::str::from_utf8(cell)
-            .map_err(|_| fatal_row(line, name, "invalid_utf8", "not UTF-8 text".to_owned()))?;
-        if !text.trim().is_empty() {
-            map.insert(name.clone(), Value::String(text.to_owned()));
+    for (name, cell) in headers.iter().zip(cells) {
+        if !cell.trim().is_empty() {
+            map.insert(name.clone(), Value::String(cell));
         }
     }
     Ok(map)
+}
+
+/// The table reader's sink: decides the reading at the header, then reads each row into a
+/// line and hands them over in batches.
+struct Lines<'a> {
+    tx: &'a mpsc::Sender<Parsed>,
+    reading: &'a Reading,
+    reader: Option<Reader>,
+    batch: Vec<Row>,
+}
+
+impl Lines<'_> {
+    fn line(&self, at: &Position, cells: Vec<String>) -> Result<Mapped, Vec<FieldError>> {
+        match &self.reader {
+            Some(Reader::Standard(headers)) => {
+                let map = standard_row(headers, cells, at.line).map_err(|e| vec![e])?;
+                check_line(
+                    &map,
+                    self.reading.currency,
+                    self.reading.time_zone,
+                    self.reading.now,
+                )
+                .map(|input| Mapped::Line(Box::new(input), None))
+            }
+            Some(Reader::Mapped(bound)) => bound.line(&cells, self.reading.now),
+            None => Err(vec![FieldError::new(
+                "",
+                "no_header",
+                "the file has no header",
+            )]),
+        }
+    }
+
+    /// Hands the batch over; false when nobody listens any more.
+    fn flush(&mut self) -> bool {
+        self.batch.is_empty()
+            || self
+                .tx
+                .blocking_send(Parsed::Rows(std::mem::take(&mut self.batch)))
+                .is_ok()
+    }
+}
+
+impl Sink for Lines<'_> {
+    fn header(&mut self, header: &[String]) -> Result<(), AppError> {
+        let (format, reader) = choose(self.reading, header)?;
+        self.reader = Some(reader);
+        // A closed channel shows at the first batch.
+        let _ = self.tx.blocking_send(Parsed::Format(format));
+        Ok(())
+    }
+
+    fn row(&mut self, at: Position, cells: Result<Vec<String>, FieldError>) -> bool {
+        let outcome = cells
+            .map_err(|e| vec![e])
+            .and_then(|cells| self.line(&at, cells));
+        self.batch.push((at, outcome));
+        self.batch.len() < BATCH_ROWS || self.flush()
+    }
+}
+
+/// Reads a table (CSV or XLSX) into `tx`.
+fn parse_table(file: std::fs::File, kind: FileKind, reading: &Reading, tx: &mpsc::Sender<Parsed>) {
+    let mut lines = Lines {
+        tx,
+        reading,
+        reader: None,
+        batch: Vec::with_capacity(BATCH_ROWS),
+    };
+    match table::read_table(file, kind, &reading.limits, &mut lines) {
+        Ok(()) => {
+            if lines.flush() {
+                let _ = tx.blocking_send(Parsed::Done);
+            }
+        }
+        Err(error) => {
+            let _ = tx.blocking_send(Parsed::Fatal(error));
+        }
+    }
 }
 
 fn too_many_rows(max_rows: usize) -> AppError {
@@ -201,11 +319,24 @@ fn too_many_rows(max_rows: usize) -> AppError {
     }
 }
 
-/// Reads a JSON array of objects element by element into `tx`.
-fn parse_json(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
+/// The next message from the parser; `None` once it read the whole file. A fatal problem, or
+/// a parser that went away without saying it finished, is a failure of the whole import.
+pub async fn next(rx: &mut mpsc::Receiver<Parsed>) -> Result<Option<Parsed>, AppError> {
+    match rx.recv().await {
+        Some(Parsed::Done) => Ok(None),
+        Some(Parsed::Fatal(error)) => Err(error),
+        Some(other) => Ok(Some(other)),
+        None => Err(AppError::Internal(anyhow::anyhow!(
+            "the import parser stopped before the end of the file"
+        ))),
+    }
+}
+
+/// Reads a JSON array of line objects element by element into `tx`.
+fn parse_json(file: std::fs::File, reading: &Reading, tx: &mpsc::Sender<Parsed>) {
     struct Elements<'a> {
         tx: &'a mpsc::Sender<Parsed>,
-        max_rows: usize,
+        reading: &'a Reading,
     }
     impl<'de> serde::de::Visitor<'de> for Elements<'_> {
         type Value = Option<AppError>;
@@ -218,23 +349,32 @@ fn parse_json(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
             self,
             mut seq: A,
         ) -> Result<Self::Value, A::Error> {
+            let reading = self.reading;
+            let max_rows = reading.limits.max_rows;
             let mut batch = Vec::with_capacity(BATCH_ROWS);
             let mut position = 0u64;
             while let Some(element) = seq.next_element::<Value>()? {
                 position += 1;
-                if position as usize > self.max_rows {
-                    return Ok(Some(too_many_rows(self.max_rows)));
+                if position as usize > max_rows {
+                    return Ok(Some(too_many_rows(max_rows)));
                 }
-                let row = match element {
-                    Value::Object(map) => Ok(map),
-                    _ => Err(fatal_row(
+                let line = match element {
+                    Value::Object(map) => {
+                        check_line(&map, reading.currency, reading.time_zone, reading.now)
+                            .map(|input| Mapped::Line(Box::new(input), None))
+                    }
+                    _ => Err(vec![fatal_row(
                         position,
                         "",
                         "not_an_object",
                         "each element is an order line object".to_owned(),
-                    )),
+                    )]),
                 };
-                batch.push((position, row));
+                let at = Position {
+                    sheet: None,
+                    line: position,
+                };
+                batch.push((at, line));
                 if batch.len() >= BATCH_ROWS
                     && self
                         .tx
@@ -250,10 +390,10 @@ fn parse_json(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
             Ok(None)
         }
     }
+    let _ = tx.blocking_send(Parsed::Format(STANDARD));
     let mut deserializer = serde_json::Deserializer::from_reader(BufReader::new(file));
-    let outcome =
-        serde::Deserializer::deserialize_seq(&mut deserializer, Elements { tx, max_rows })
-            .and_then(|result| deserializer.end().map(|()| result));
+    let outcome = serde::Deserializer::deserialize_seq(&mut deserializer, Elements { tx, reading })
+        .and_then(|result| deserializer.end().map(|()| result));
     let fatal = match outcome {
         Ok(None) => None,
         Ok(Some(error)) => Some(error),
@@ -271,11 +411,11 @@ fn parse_json(file: std::fs::File, max_rows: usize, tx: &mpsc::Sender<Parsed>) {
 
 /// Reads `file` from its start on a blocking thread; its rows arrive through the answered
 /// receiver. A panic drops the sender without `Done`: the import then fails as a whole
-/// ([`next_rows`]). The parser stops by itself once the receiver is dropped.
+/// ([`next`]). The parser stops by itself once the receiver is dropped.
 pub fn spawn_parser(
     mut file: std::fs::File,
-    format: Format,
-    max_rows: usize,
+    source: Source,
+    reading: Reading,
 ) -> (tokio::task::JoinHandle<()>, mpsc::Receiver<Parsed>) {
     let (tx, rx) = mpsc::channel(2);
     let parser = tokio::task::spawn_blocking(move || {
@@ -285,9 +425,9 @@ pub fn spawn_parser(
             ))));
             return;
         }
-        match format {
-            Format::Csv => parse_csv(file, max_rows, &tx),
-            Format::Json => parse_json(file, max_rows, &tx),
+        match source {
+            Source::Table(kind) => parse_table(file, kind, &reading, &tx),
+            Source::Json => parse_json(file, &reading, &tx),
         }
     });
     (parser, rx)
@@ -298,65 +438,81 @@ mod tests {
     use super::*;
     use std::io::Write as _;
 
-    fn lines_of(text: &str) -> Vec<(u64, bool)> {
-        let mut file = tempfile::tempfile().unwrap();
-        file.write_all(text.as_bytes()).unwrap();
-        file.seek(SeekFrom::Start(0)).unwrap();
-        let (tx, mut rx) = mpsc::channel(8);
-        parse_csv(file, 100, &tx);
-        drop(tx);
-        let mut out = Vec::new();
-        while let Ok(parsed) = rx.try_recv() {
-            if let Parsed::Rows(rows) = parsed {
-                out.extend(rows.into_iter().map(|(line, row)| (line, row.is_ok())));
-            }
+    fn reading() -> Reading {
+        Reading {
+            format: None,
+            mapping: None,
+            platform: None,
+            host: None,
+            currency: Currency::CNY,
+            time_zone: chrono_tz::Asia::Shanghai,
+            now: Utc::now(),
+            limits: Limits {
+                max_rows: 100,
+                max_unpacked_bytes: 1 << 20,
+            },
         }
-        out
     }
 
-    #[test]
-    fn csv_lines_count_from_the_header_as_line_one() {
-        let rows =
-            lines_of("\u{feff}platform,quantity\r\ndouyin,1\r\n\"multi\nline\",2\r\ndouyin\r\n");
-        assert_eq!(rows, vec![(2, true), (3, true), (5, false)]);
+    fn file_of(bytes: &[u8]) -> std::fs::File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file
     }
 
     #[actix_web::test]
     async fn a_parser_that_stops_without_finishing_fails_the_import() {
         let (tx, mut rx) = mpsc::channel(8);
-        tx.send(Parsed::Rows(vec![(2, Ok(Map::new()))]))
-            .await
-            .unwrap();
+        tx.send(Parsed::Rows(Vec::new())).await.unwrap();
         // The parser thread panics: its sender is dropped without `Done`.
         drop(tx);
-        assert!(matches!(next_rows(&mut rx).await, Ok(Some(rows)) if rows.len() == 1));
-        assert!(matches!(
-            next_rows(&mut rx).await,
-            Err(AppError::Internal(_))
-        ));
+        assert!(matches!(next(&mut rx).await, Ok(Some(Parsed::Rows(_)))));
+        assert!(matches!(next(&mut rx).await, Err(AppError::Internal(_))));
 
         let (tx, mut rx) = mpsc::channel(8);
         tx.send(Parsed::Done).await.unwrap();
         drop(tx);
-        assert!(matches!(next_rows(&mut rx).await, Ok(None)));
+        assert!(matches!(next(&mut rx).await, Ok(None)));
     }
 
     #[test]
-    fn a_parser_reports_the_end_of_the_file() {
-        let mut file = tempfile::tempfile().unwrap();
-        file.write_all(b"platform,quantity\ndouyin,1\n").unwrap();
-        file.seek(SeekFrom::Start(0)).unwrap();
+    fn a_parser_reports_the_format_and_the_end_of_the_file() {
         let (tx, mut rx) = mpsc::channel(8);
-        parse_csv(file, 100, &tx);
+        parse_table(
+            file_of(b"platform,quantity\ndouyin,1\n"),
+            FileKind::Csv,
+            &reading(),
+            &tx,
+        );
+        assert!(matches!(rx.try_recv(), Ok(Parsed::Format(STANDARD))));
         assert!(matches!(rx.try_recv(), Ok(Parsed::Rows(_))));
         assert!(matches!(rx.try_recv(), Ok(Parsed::Done)));
 
-        let mut file = tempfile::tempfile().unwrap();
-        file.write_all(b"[{\"a\": 1}, {").unwrap();
-        file.seek(SeekFrom::Start(0)).unwrap();
         let (tx, mut rx) = mpsc::channel(8);
-        parse_json(file, 100, &tx);
+        parse_json(file_of(b"[{\"a\": 1}, {"), &reading(), &tx);
+        assert!(matches!(rx.try_recv(), Ok(Parsed::Format(STANDARD))));
         assert!(matches!(rx.try_recv(), Ok(Parsed::Fatal(_))));
         assert!(rx.try_recv().is_err(), "no Done after a fatal error");
+    }
+
+    #[test]
+    fn a_platform_header_is_recognised() {
+        let header: Vec<String> = [
+            "主订单编号",
+            "子订单编号",
+            "订单应付金额",
+            "支付完成时间",
+            "商品数量",
+            "商品ID",
+            "达人ID",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect();
+        let (name, _) = choose(&reading(), &header).unwrap();
+        assert_eq!(name, "douyin_orders");
+        let standard: Vec<String> = FIELDS.iter().map(|f| f.to_uppercase()).collect();
+        assert_eq!(choose(&reading(), &standard).unwrap().0, STANDARD);
     }
 }

@@ -3,42 +3,163 @@
 //! (`on_error=reject`) one bad row and nothing is written; with `on_error=skip` the good rows
 //! are written and the bad ones reported.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use super::OnError;
-use super::parse::{Parsed, Row, next_rows};
-use crate::agencies::model::AgencyDefaults;
+use super::parse::{Parsed, Row, next};
+use super::table::Position;
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
+use crate::domain::enums::Platform;
 use crate::error::{AppError, FieldError};
-use crate::sales::dto::StoredError;
-use crate::sales::ledger::{self, Outcome, Writer};
+use crate::sales::dto::{
+    ExampleRow, ImportCounts, ImportSummary, NeedsMappingItem, NotOursHost, StoredError,
+};
+use crate::sales::ledger::{self, Outcome, Unresolved, Writer};
+use crate::sales::mapping::apply::Mapped;
 use crate::sales::model::ImportBatch;
-use crate::sales::validate::check_line;
 use crate::schema::import_batches;
+
+/// At most this many entries in each summary of an import.
+const SUMMARY_ENTRIES: usize = 100;
 
 /// Counters and errors of an import in progress.
 #[derive(Debug, Default)]
 pub struct Tally {
+    format: &'static str,
     rows: i32,
     inserted: i32,
     updated: i32,
     duplicates: i32,
     rejected: i32,
+    conflicts: i32,
+    not_ours: i32,
+    not_paid: i32,
+    needs_mapping: i32,
     errors: Vec<FieldError>,
+    not_ours_hosts: HashMap<(Option<String>, Option<String>), i32>,
+    unmapped: HashMap<(Platform, Option<String>, Option<String>), NeedsMappingItem>,
 }
 
 impl Tally {
-    fn reject(&mut self, line: u64, errors: Vec<FieldError>) {
+    fn reject(&mut self, at: &Position, errors: Vec<FieldError>) {
         self.rejected += 1;
         self.errors.extend(errors.into_iter().map(|e| FieldError {
-            line: Some(line),
+            line: Some(at.line),
+            sheet: at.sheet.clone(),
             ..e
         }));
+    }
+
+    fn not_ours(&mut self, user_id: Option<String>, handle: Option<String>) {
+        self.not_ours += 1;
+        *self.not_ours_hosts.entry((user_id, handle)).or_default() += 1;
+    }
+
+    fn needs_mapping(
+        &mut self,
+        at: &Position,
+        platform: Platform,
+        (item_id, sku_code): (Option<String>, Option<String>),
+        example: (String, Option<String>),
+    ) {
+        self.rejected += 1;
+        self.needs_mapping += 1;
+        self.unmapped
+            .entry((platform, item_id.clone(), sku_code.clone()))
+            .or_insert_with(|| NeedsMappingItem {
+                platform,
+                item_id,
+                sku_code,
+                rows: 0,
+                example: ExampleRow {
+                    sheet: at.sheet.clone(),
+                    line: at.line,
+                    external_order_id: example.0,
+                    product_name: example.1,
+                },
+            })
+            .rows += 1;
+    }
+
+    /// Whether an atomic import must be refused.
+    pub fn refuses(&self, on_error: OnError) -> bool {
+        on_error == OnError::Reject && self.rejected > 0
+    }
+
+    /// The summaries, most rows first.
+    fn summary(&self) -> ImportSummary {
+        let mut not_ours_hosts: Vec<NotOursHost> = self
+            .not_ours_hosts
+            .iter()
+            .map(|((user, handle), rows)| NotOursHost {
+                platform_user_id: user.clone(),
+                handle: handle.clone(),
+                rows: *rows,
+            })
+            .collect();
+        not_ours_hosts.sort_by(|a, b| {
+            (b.rows, &a.platform_user_id, &a.handle).cmp(&(a.rows, &b.platform_user_id, &b.handle))
+        });
+        not_ours_hosts.truncate(SUMMARY_ENTRIES);
+        let mut needs_mapping: Vec<NeedsMappingItem> = self.unmapped.values().cloned().collect();
+        needs_mapping.sort_by(|a, b| {
+            (b.rows, &a.item_id, &a.sku_code).cmp(&(a.rows, &b.item_id, &b.sku_code))
+        });
+        needs_mapping.truncate(SUMMARY_ENTRIES);
+        ImportSummary {
+            not_ours_hosts,
+            needs_mapping,
+        }
+    }
+
+    /// The counts as answered.
+    pub fn counts(&self, mapping_id: Option<uuid::Uuid>) -> ImportCounts {
+        let summary = self.summary();
+        ImportCounts {
+            format: self.format.to_owned(),
+            mapping_id,
+            rows_total: self.rows,
+            inserted: self.inserted,
+            updated: self.updated,
+            duplicates: self.duplicates,
+            rejected: self.rejected,
+            conflicts: self.conflicts,
+            not_ours: self.not_ours,
+            not_ours_hosts: summary.not_ours_hosts,
+            not_paid: self.not_paid,
+            needs_mapping_rows: self.needs_mapping,
+            needs_mapping: summary.needs_mapping,
+        }
+    }
+
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// The import's record with these counts.
+    fn batch(&self, start: &ImportBatch, outcome: &str) -> ImportBatch {
+        ImportBatch {
+            outcome: outcome.to_owned(),
+            format: self.format.to_owned(),
+            rows_total: self.rows,
+            inserted: self.inserted,
+            updated: self.updated,
+            duplicates: self.duplicates,
+            rejected: self.rejected,
+            conflicts: self.conflicts,
+            not_ours: self.not_ours,
+            not_paid: self.not_paid,
+            needs_mapping: self.needs_mapping,
+            errors: stored_errors(&self.errors),
+            summary: serde_json::to_value(self.summary()).unwrap_or(Value::Null),
+            ..start.clone()
+        }
     }
 }
 
@@ -46,6 +167,8 @@ impl Tally {
 pub enum Failure {
     /// Bad rows in atomic mode: the transaction rolls back.
     Rejected(Tally),
+    /// A dry run: everything was done and is rolled back.
+    DryRun(Tally),
     /// The file as a whole was refused.
     Fatal(AppError, Tally),
     /// The database (or another dependency) failed.
@@ -70,12 +193,12 @@ pub struct ImportContext<'a> {
     /// The import's record as it starts (counts zero, outcome `committed`).
     pub batch: ImportBatch,
     pub on_error: OnError,
-    /// The agency's currency and zone, for lines that name neither.
-    pub defaults: AgencyDefaults,
+    /// Writes everything, answers what it did, and rolls it back.
+    pub dry_run: bool,
 }
 
-/// Runs the import inside the caller's transaction: records the batch, checks, resolves and
-/// writes the rows as the parser hands them over, and counts what happened.
+/// Runs the import inside the caller's transaction: records the batch, resolves and writes the
+/// rows as the parser hands them over, and counts what happened.
 pub async fn run_import(
     conn: &mut AsyncPgConnection,
     ctx: &ImportContext<'_>,
@@ -90,27 +213,39 @@ pub async fn run_import(
         user_id: ctx.caller.user_id,
         import_batch_id: Some(ctx.batch.id),
     };
-    let mut tally = Tally::default();
-    let now = Utc::now();
+    let mut tally = Tally {
+        format: super::parse::STANDARD,
+        ..Tally::default()
+    };
     loop {
-        match next_rows(&mut rx).await {
-            Ok(Some(rows)) => take_rows(conn, ctx, &writer, &mut tally, rows, now).await?,
-            Ok(None) => break,
+        match next(&mut rx).await {
+            Ok(Some(Parsed::Format(format))) => tally.format = format,
+            Ok(Some(Parsed::Rows(rows))) => take_rows(conn, ctx, &writer, &mut tally, rows).await?,
+            Ok(Some(Parsed::Done | Parsed::Fatal(_))) | Ok(None) => break,
             Err(error) => return Err(Failure::Fatal(error, tally)),
         }
     }
-    if ctx.on_error == OnError::Reject && tally.rejected > 0 {
+    if ctx.dry_run {
+        return Err(Failure::DryRun(tally));
+    }
+    if tally.refuses(ctx.on_error) {
         return Err(Failure::Rejected(tally));
     }
-    let stored = stored_errors(&tally.errors);
-    diesel::update(import_batches::table.find((ctx.batch.agency_id, ctx.batch.id)))
+    let batch = tally.batch(&ctx.batch, "committed");
+    diesel::update(import_batches::table.find((batch.agency_id, batch.id)))
         .set((
-            import_batches::rows_total.eq(tally.rows),
-            import_batches::inserted.eq(tally.inserted),
-            import_batches::updated.eq(tally.updated),
-            import_batches::duplicates.eq(tally.duplicates),
-            import_batches::rejected.eq(tally.rejected),
-            import_batches::errors.eq(stored),
+            import_batches::format.eq(&batch.format),
+            import_batches::rows_total.eq(batch.rows_total),
+            import_batches::inserted.eq(batch.inserted),
+            import_batches::updated.eq(batch.updated),
+            import_batches::duplicates.eq(batch.duplicates),
+            import_batches::rejected.eq(batch.rejected),
+            import_batches::conflicts.eq(batch.conflicts),
+            import_batches::not_ours.eq(batch.not_ours),
+            import_batches::not_paid.eq(batch.not_paid),
+            import_batches::needs_mapping.eq(batch.needs_mapping),
+            import_batches::errors.eq(&batch.errors),
+            import_batches::summary.eq(&batch.summary),
         ))
         .execute(conn)
         .await?;
@@ -118,51 +253,51 @@ pub async fn run_import(
     Ok(tally)
 }
 
-/// Checks, resolves and (unless the import is already refused) writes one batch of rows.
+/// Resolves and (unless the import is already refused) writes one batch of rows.
 async fn take_rows(
     conn: &mut AsyncPgConnection,
     ctx: &ImportContext<'_>,
     writer: &Writer,
     tally: &mut Tally,
     rows: Vec<Row>,
-    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let AgencyDefaults {
-        currency,
-        time_zone,
-    } = ctx.defaults;
-    let mut lines = Vec::with_capacity(rows.len());
+    let mut places = Vec::with_capacity(rows.len());
     let mut inputs = Vec::with_capacity(rows.len());
-    for (line, row) in rows {
+    for (at, row) in rows {
         tally.rows += 1;
-        match row
-            .map_err(|e| vec![e])
-            .and_then(|map| check_line(&map, currency, time_zone, now))
-        {
-            Ok(input) => {
-                lines.push(line);
-                inputs.push(input);
+        match row {
+            Ok(Mapped::Line(input, name)) => {
+                places.push((at, name));
+                inputs.push(*input);
             }
-            Err(errors) => tally.reject(line, errors),
+            Ok(Mapped::NotPaid) => tally.not_paid += 1,
+            Err(errors) => tally.reject(&at, errors),
         }
     }
-    let resolved = ledger::resolve(conn, ctx.caller.agency_id, inputs).await?;
-    let mut good_lines = Vec::new();
+    let resolved = ledger::resolve(conn, ctx.caller.agency_id, inputs.clone()).await?;
+    let mut good_places = Vec::new();
     let mut good = Vec::new();
-    for (line, outcome) in lines.into_iter().zip(resolved) {
+    for (((at, name), input), outcome) in places.into_iter().zip(inputs).zip(resolved) {
         match outcome {
-            Ok(line_ok) => {
-                good_lines.push(line);
-                good.push(line_ok);
+            Ok(line) => {
+                good_places.push(at);
+                good.push(line);
             }
-            Err(errors) => tally.reject(line, errors),
+            Err(Unresolved::Errors(errors)) => tally.reject(&at, errors),
+            Err(Unresolved::NotOurs { user_id, handle }) => tally.not_ours(user_id, handle),
+            Err(Unresolved::NeedsMapping { item_id, sku_code }) => tally.needs_mapping(
+                &at,
+                input.platform,
+                (item_id, sku_code),
+                (input.external_order_id, name),
+            ),
         }
     }
-    if ctx.on_error == OnError::Reject && tally.rejected > 0 {
+    if tally.refuses(ctx.on_error) && !ctx.dry_run {
         // Nothing will be written: only keep checking rows, for the full error list.
         return Ok(());
     }
-    for (line, outcome) in good_lines
+    for (at, outcome) in good_places
         .into_iter()
         .zip(ledger::write(conn, writer, good).await?)
     {
@@ -170,7 +305,10 @@ async fn take_rows(
             Outcome::Inserted(_) => tally.inserted += 1,
             Outcome::Updated(_) => tally.updated += 1,
             Outcome::Duplicate(_) => tally.duplicates += 1,
-            Outcome::Conflict(errors) => tally.reject(line, errors),
+            Outcome::Conflict(errors) => {
+                tally.conflicts += 1;
+                tally.reject(&at, errors);
+            }
         }
     }
     Ok(())
@@ -178,17 +316,7 @@ async fn take_rows(
 
 /// Row errors as `import_batches.errors` keeps them.
 fn stored_errors(errors: &[FieldError]) -> Value {
-    serde_json::json!(
-        errors
-            .iter()
-            .map(|e| StoredError {
-                line: e.line,
-                field: e.field.clone(),
-                code: e.code.clone(),
-                message: e.message.clone()
-            })
-            .collect::<Vec<_>>()
-    )
+    serde_json::json!(errors.iter().map(StoredError::new).collect::<Vec<_>>())
 }
 
 async fn record_audit(
@@ -200,11 +328,15 @@ async fn record_audit(
     let changes = Changes::new()
         .value("outcome", outcome)
         .value("file_name", &ctx.batch.file_name)
+        .value("format", tally.format)
         .value("rows", tally.rows)
         .value("inserted", tally.inserted)
         .value("updated", tally.updated)
         .value("duplicates", tally.duplicates)
-        .value("rejected", tally.rejected);
+        .value("rejected", tally.rejected)
+        .value("not_ours", tally.not_ours)
+        .value("not_paid", tally.not_paid)
+        .value("needs_mapping", tally.needs_mapping);
     ctx.caller
         .record(conn, "sales.import", "import_batch", ctx.batch.id, changes)
         .await
@@ -217,7 +349,7 @@ async fn record_refusal(
     tally: Tally,
     refusal: Option<AppError>,
 ) -> Result<AppError, AppError> {
-    let mut errors = tally.errors.clone();
+    let mut batch = tally.batch(&ctx.batch, "rejected");
     if let Some(
         AppError::Unprocessable {
             errors: file_errors,
@@ -229,15 +361,12 @@ async fn record_refusal(
         },
     ) = &refusal
     {
+        let mut errors = tally.errors.clone();
         errors.extend(file_errors.iter().cloned());
+        batch.errors = stored_errors(&errors);
     }
-    let batch = ImportBatch {
-        outcome: "rejected".to_owned(),
-        rows_total: tally.rows,
-        rejected: tally.rejected,
-        errors: stored_errors(&errors),
-        ..ctx.batch.clone()
-    };
+    // Nothing was written, whatever the rows would have done.
+    (batch.inserted, batch.updated, batch.duplicates) = (0, 0, 0);
     conn.transaction(async |conn| {
         diesel::insert_into(import_batches::table)
             .values(&batch)
@@ -249,45 +378,52 @@ async fn record_refusal(
     if let Some(error) = refusal {
         return Ok(error);
     }
-    let mut extensions = Map::new();
+    let mut extensions = match serde_json::to_value(tally.counts(ctx.batch.mapping_id)) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
     extensions.insert("id".to_owned(), Value::String(batch.id.to_string()));
-    for (name, value) in [
-        ("inserted", 0),
-        ("updated", 0),
-        ("duplicates", 0),
-        ("rejected", tally.rejected),
-        ("rows_total", tally.rows),
-    ] {
-        extensions.insert(name.to_owned(), Value::from(value));
+    for name in ["inserted", "updated", "duplicates"] {
+        extensions.insert(name.to_owned(), Value::from(0));
     }
-    Ok(AppError::Unprocessable {
-        code: "import_rejected",
-        detail: format!(
+    let detail = if tally.needs_mapping > 0 {
+        format!(
+            "{} of {} rows are invalid, {} of them of items no product maps (see needs_mapping); nothing was written (map the items and import the file again, or retry with on_error=skip to keep the good rows).",
+            tally.rejected, tally.rows, tally.needs_mapping
+        )
+    } else {
+        format!(
             "{} of {} rows are invalid; nothing was written (retry with on_error=skip to keep the good rows).",
             tally.rejected, tally.rows
-        ),
+        )
+    };
+    Ok(AppError::Unprocessable {
+        code: "import_rejected",
+        detail,
         errors: tally.errors,
         extensions,
     })
 }
 
-/// What the import's transaction came to: the committed record, or the refusal (recorded with
-/// nothing of the import written).
+/// What an import came to.
+pub enum Concluded {
+    /// Committed, on record.
+    Committed(ImportBatch),
+    /// A dry run: what it would do; nothing was written.
+    Preview(Tally),
+}
+
+/// What the import's transaction came to: the committed record, a dry run's counts, or the
+/// refusal (recorded with nothing of the import written; a dry run records nothing).
 pub async fn conclude(
     conn: &mut AsyncPgConnection,
     ctx: &ImportContext<'_>,
     outcome: Result<Tally, Failure>,
-) -> Result<ImportBatch, AppError> {
+) -> Result<Concluded, AppError> {
     match outcome {
-        Ok(tally) => Ok(ImportBatch {
-            rows_total: tally.rows,
-            inserted: tally.inserted,
-            updated: tally.updated,
-            duplicates: tally.duplicates,
-            rejected: tally.rejected,
-            errors: stored_errors(&tally.errors),
-            ..ctx.batch.clone()
-        }),
+        Ok(tally) => Ok(Concluded::Committed(tally.batch(&ctx.batch, "committed"))),
+        Err(Failure::DryRun(tally)) => Ok(Concluded::Preview(tally)),
+        Err(Failure::Fatal(error, _)) if ctx.dry_run => Err(error),
         Err(Failure::Rejected(tally)) => Err(record_refusal(conn, ctx, tally, None).await?),
         Err(Failure::Fatal(error, tally)) => {
             Err(record_refusal(conn, ctx, tally, Some(error)).await?)

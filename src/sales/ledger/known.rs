@@ -30,6 +30,7 @@ fn conflicts(known: &Sale, line: &Resolved) -> Vec<FieldError> {
     check("product_id", known.product_id == line.product_id);
     check("quantity", known.quantity == line.input.quantity);
     check("unit_price", known.unit_price == line.input.unit_price);
+    check("gross", known.gross == line.input.gross);
     check("currency", known.currency == line.input.currency);
     if line.input.refunded_amount < known.refunded_amount {
         differ.push(FieldError::new(

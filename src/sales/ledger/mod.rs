@@ -6,7 +6,7 @@
 mod known;
 mod resolve;
 
-pub use resolve::{Resolved, resolve};
+pub use resolve::{Resolved, Unresolved, resolve};
 
 use known::{compare, update_known};
 
@@ -82,7 +82,7 @@ fn new_sale(writer: &Writer, line: &Resolved) -> Sale {
         quantity: line.input.quantity,
         unit_price: line.input.unit_price,
         currency: line.input.currency,
-        gross: line.input.gross(),
+        gross: line.input.gross,
         commission_percent: line.commission_percent,
         status: line.input.status,
         refunded_amount: line.input.refunded_amount,

@@ -20,7 +20,7 @@ pub struct Resolved {
     pub input: SaleInput,
     pub influencer_id: Uuid,
     pub product_id: Uuid,
-    /// The product's commission rate now, kept on the line.
+    /// The commission rate kept on the line: the file's, else the product's now.
     pub commission_percent: Decimal,
 }
 
@@ -34,9 +34,48 @@ impl Resolved {
             && a.live_session_id == b.live_session_id
             && a.quantity == b.quantity
             && a.unit_price == b.unit_price
+            && a.gross == b.gross
             && a.currency == b.currency
             && a.status == b.status
             && a.refunded_amount == b.refunded_amount
+    }
+}
+
+/// Why a line's references did not resolve.
+#[derive(Debug, Clone)]
+pub enum Unresolved {
+    /// The line is wrong (an unknown id, a session of another host).
+    Errors(Vec<FieldError>),
+    /// A platform export's row of a creator who is not a host of the agency (or of no creator
+    /// at all): not an error, counted as `not_ours`.
+    NotOurs {
+        user_id: Option<String>,
+        handle: Option<String>,
+    },
+    /// A platform export's row of one of the agency's hosts whose item no product maps.
+    NeedsMapping {
+        item_id: Option<String>,
+        sku_code: Option<String>,
+    },
+}
+
+impl Unresolved {
+    /// The field errors of a line that had to resolve (a single sale names its host and product
+    /// by id or SKU, never as an export row does).
+    pub fn into_errors(self) -> Vec<FieldError> {
+        match self {
+            Unresolved::Errors(errors) => errors,
+            Unresolved::NotOurs { .. } => vec![FieldError::new(
+                "platform_user_id",
+                "not_found",
+                "no host of this agency has this account",
+            )],
+            Unresolved::NeedsMapping { .. } => vec![FieldError::new(
+                "item_id",
+                "needs_mapping",
+                "no product of this agency maps this platform item",
+            )],
+        }
     }
 }
 
@@ -44,9 +83,18 @@ impl Resolved {
 struct Known {
     hosts: HashSet<Uuid>,
     accounts: HashMap<(Platform, String), Uuid>,
+    handles: HashMap<(Platform, String), Vec<Uuid>>,
     products: HashMap<Uuid, Decimal>,
     skus: HashMap<String, (Uuid, Decimal)>,
+    items: HashMap<(Platform, String, Option<String>), (Uuid, Decimal)>,
     session_hosts: HashMap<Uuid, Uuid>,
+}
+
+/// How an export row names its host, once looked up.
+enum HostMatch {
+    Host(Uuid),
+    NotOurs,
+    Error(FieldError),
 }
 
 impl Known {
@@ -58,28 +106,102 @@ impl Known {
         // Each list is looked up key by key (see `lookup`); an empty one costs no statement.
         let host_ids = inputs.iter().filter_map(|i| match i.host {
             HostRef::Id(id) => Some(id),
-            HostRef::PlatformUser(_) => None,
+            _ => None,
         });
         let accounts = inputs.iter().filter_map(|i| match &i.host {
-            HostRef::PlatformUser(user) => Some((i.platform, user.as_str())),
-            HostRef::Id(_) => None,
+            HostRef::PlatformUser(user)
+            | HostRef::Account {
+                user_id: Some(user),
+                ..
+            } => Some((i.platform, user.as_str())),
+            _ => None,
+        });
+        let handles = inputs.iter().filter_map(|i| match &i.host {
+            HostRef::Account {
+                user_id: None,
+                handle: Some(handle),
+            } => Some((i.platform, handle.as_str())),
+            _ => None,
         });
         let product_ids = inputs.iter().filter_map(|i| match i.product {
             ProductRef::Id(id) => Some(id),
-            ProductRef::Sku(_) => None,
+            _ => None,
         });
         let skus = inputs.iter().filter_map(|i| match &i.product {
-            ProductRef::Sku(sku) => Some(sku.as_str()),
-            ProductRef::Id(_) => None,
+            ProductRef::Sku(sku)
+            | ProductRef::Item {
+                sku_code: Some(sku),
+                ..
+            } => Some(sku.as_str()),
+            _ => None,
+        });
+        let items = inputs.iter().filter_map(|i| match &i.product {
+            ProductRef::Item {
+                item_id: Some(item),
+                sku_code,
+            } => Some((i.platform, item.as_str(), sku_code.as_deref())),
+            _ => None,
         });
         let sessions = inputs.iter().filter_map(|i| i.live_session_id);
         Ok(Known {
             hosts: lookup::known_hosts(conn, agency_id, host_ids).await?,
             accounts: lookup::account_hosts(conn, agency_id, accounts).await?,
+            handles: lookup::handle_hosts(conn, agency_id, handles).await?,
             products: lookup::products_by_id(conn, agency_id, product_ids).await?,
             skus: lookup::products_by_sku(conn, agency_id, skus).await?,
+            items: lookup::platform_items(conn, agency_id, items).await?,
             session_hosts: lookup::session_hosts(conn, agency_id, sessions).await?,
         })
+    }
+
+    /// The host an export row names: by its account's user id, else its handle (one host
+    /// only); a row naming no account of the agency is not ours.
+    fn account(
+        &self,
+        platform: Platform,
+        user_id: Option<&String>,
+        handle: Option<&String>,
+    ) -> HostMatch {
+        if let Some(user) = user_id {
+            return match self.accounts.get(&(platform, user.clone())) {
+                Some(host) => HostMatch::Host(*host),
+                None => HostMatch::NotOurs,
+            };
+        }
+        let Some(handle) = handle else {
+            return HostMatch::NotOurs;
+        };
+        match self
+            .handles
+            .get(&(platform, handle.clone()))
+            .map(Vec::as_slice)
+        {
+            None | Some([]) => HostMatch::NotOurs,
+            Some([host]) => HostMatch::Host(*host),
+            Some(_) => HostMatch::Error(FieldError::new(
+                "host_handle",
+                "ambiguous_host",
+                format!(
+                    "several hosts have a {platform} account named `{handle}`: give the accounts' platform user ids"
+                ),
+            )),
+        }
+    }
+
+    /// The product an export row names by item id and SKU code.
+    fn item(
+        &self,
+        platform: Platform,
+        item_id: Option<&String>,
+        sku_code: Option<&String>,
+    ) -> Option<(Uuid, Decimal)> {
+        item_id
+            .and_then(|item| {
+                self.items
+                    .get(&(platform, item.clone(), sku_code.cloned()))
+                    .copied()
+            })
+            .or_else(|| sku_code.and_then(|sku| self.skus.get(sku).copied()))
     }
 
     fn host(&self, input: &SaleInput) -> Result<Uuid, FieldError> {
@@ -101,6 +223,11 @@ impl Known {
                         format!("no {} account with this platform user id", input.platform),
                     )
                 }),
+            HostRef::Account { .. } => Err(FieldError::new(
+                "platform_user_id",
+                "not_found",
+                "an export row's host is matched by its account",
+            )),
         }
     }
 
@@ -119,6 +246,15 @@ impl Known {
                 .get(sku)
                 .copied()
                 .ok_or_else(|| FieldError::new("sku", "not_found", "no product with this SKU")),
+            ProductRef::Item { item_id, sku_code } => self
+                .item(input.platform, item_id.as_ref(), sku_code.as_ref())
+                .ok_or_else(|| {
+                    FieldError::new(
+                        "item_id",
+                        "needs_mapping",
+                        "no product maps this platform item",
+                    )
+                }),
         }
     }
 
@@ -139,34 +275,56 @@ impl Known {
         }
     }
 
-    fn resolve(&self, input: SaleInput) -> Result<Resolved, Vec<FieldError>> {
+    fn resolve(&self, input: SaleInput) -> Result<Resolved, Unresolved> {
         let mut errors = Vec::new();
-        let host = errors.check(self.host(&input));
+        let host = match &input.host {
+            HostRef::Account { user_id, handle } => {
+                match self.account(input.platform, user_id.as_ref(), handle.as_ref()) {
+                    HostMatch::Host(host) => Some(host),
+                    HostMatch::NotOurs => {
+                        return Err(Unresolved::NotOurs {
+                            user_id: user_id.clone(),
+                            handle: handle.clone(),
+                        });
+                    }
+                    HostMatch::Error(error) => return Err(Unresolved::Errors(vec![error])),
+                }
+            }
+            _ => errors.check(self.host(&input)),
+        };
         let product = errors.check(self.product(&input));
+        if let (ProductRef::Item { item_id, sku_code }, None, Some(_)) =
+            (&input.product, product, host)
+        {
+            return Err(Unresolved::NeedsMapping {
+                item_id: item_id.clone(),
+                sku_code: sku_code.clone(),
+            });
+        }
         if let (Some(session), Some(host)) = (input.live_session_id, host)
             && let Err(error) = self.session(session, host)
         {
             errors.push(error);
         }
         match (host, product, errors.is_empty()) {
-            (Some(influencer_id), Some((product_id, commission_percent)), true) => Ok(Resolved {
-                input,
+            (Some(influencer_id), Some((product_id, rate)), true) => Ok(Resolved {
                 influencer_id,
                 product_id,
-                commission_percent,
+                commission_percent: input.commission_percent.unwrap_or(rate),
+                input,
             }),
-            _ => Err(errors),
+            _ => Err(Unresolved::Errors(errors)),
         }
     }
 }
 
 /// Looks up the host, product and session of every line; a line whose references do not
-/// hold gets its field errors instead.
+/// hold gets why instead.
 pub async fn resolve(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     inputs: Vec<SaleInput>,
-) -> Result<Vec<Result<Resolved, Vec<FieldError>>>, AppError> {
+) -> Result<Vec<Result<Resolved, Unresolved>>, AppError> {
     let known = Known::load(conn, agency_id, &inputs).await?;
     Ok(inputs
         .into_iter()

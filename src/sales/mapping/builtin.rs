@@ -65,6 +65,7 @@ pub const FORMATS: &[Builtin] = &[
         columns: &[
             ("子订单编号", F::ExternalOrderId),
             ("支付完成时间", F::SoldAt),
+            ("订单提交时间", F::OrderedAt),
             ("达人ID", F::PlatformUserId),
             ("达人昵称", F::HostHandle),
             ("商品ID", F::ItemId),
@@ -126,6 +127,7 @@ pub const FORMATS: &[Builtin] = &[
         columns: &[
             ("订单号", F::ExternalOrderId),
             ("订单支付时间", F::SoldAt),
+            ("订单创建时间", F::OrderedAt),
             ("CPS达人ID", F::PlatformUserId),
             ("CPS达人昵称", F::HostHandle),
             ("商品ID", F::ItemId),
@@ -187,6 +189,7 @@ pub const FORMATS: &[Builtin] = &[
         columns: &[
             ("子订单编号", F::ExternalOrderId),
             ("订单付款时间", F::SoldAt),
+            ("订单创建时间", F::OrderedAt),
             ("商品ID", F::ItemId),
             ("商家编码", F::SkuCode),
             ("商品标题", F::ProductName),
@@ -215,6 +218,7 @@ pub const FORMATS: &[Builtin] = &[
         columns: &[
             ("订单号", F::ExternalOrderId),
             ("支付时间", F::SoldAt),
+            ("订单成交时间", F::OrderedAt),
             ("商品id", F::ItemId),
             ("商家编码-规格维度", F::SkuCode),
             ("商品", F::ProductName),
@@ -253,7 +257,11 @@ impl Builtin {
         if self.columns.iter().any(|(_, f)| *f == F::AfterSaleStatus) {
             status_values.extend(AFTER_SALE.iter().map(|(v, m)| ((*v).to_owned(), *m)));
         }
-        status_values.extend(self.status_values.iter().map(|(v, m)| ((*v).to_owned(), *m)));
+        status_values.extend(
+            self.status_values
+                .iter()
+                .map(|(v, m)| ((*v).to_owned(), *m)),
+        );
         Spec {
             platform,
             columns: self

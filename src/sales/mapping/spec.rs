@@ -19,6 +19,9 @@ text_enum! {
         ExternalOrderId => "external_order_id",
         /// When the buyer paid (times without an offset are read in the spec's `time_zone`).
         SoldAt => "sold_at",
+        /// When the order was placed: the time of a closed order that was never paid (it is
+        /// recorded as cancelled).
+        OrderedAt => "ordered_at",
         /// The host's account id on the platform.
         PlatformUserId => "platform_user_id",
         /// The host's handle or nickname on the platform, where the file has no account id.
@@ -173,7 +176,11 @@ impl Spec {
         }
         for field in Field::ALL {
             let count = self.headers_of(*field).count();
-            let most = if *field == Field::ExternalOrderId { 4 } else { 1 };
+            let most = if *field == Field::ExternalOrderId {
+                4
+            } else {
+                1
+            };
             if count > most {
                 errors.push(FieldError::new(
                     "columns",
@@ -183,7 +190,10 @@ impl Spec {
             }
         }
         for (field, message) in [
-            (Field::ExternalOrderId, "a column must map to external_order_id"),
+            (
+                Field::ExternalOrderId,
+                "a column must map to external_order_id",
+            ),
             (Field::SoldAt, "a column must map to sold_at"),
             (Field::Quantity, "a column must map to quantity"),
         ] {

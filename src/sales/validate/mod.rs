@@ -40,12 +40,24 @@ pub enum HostRef {
     Id(Uuid),
     /// The host owning this account on the line's platform.
     PlatformUser(String),
+    /// A platform export's host column(s): the account's user id, else its handle. A row
+    /// naming no account of the agency (or none at all) is another creator's: `not_ours`.
+    Account {
+        user_id: Option<String>,
+        handle: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProductRef {
     Id(Uuid),
     Sku(String),
+    /// A platform export's item id and SKU code: matched through the products' platform items
+    /// (or the SKU code as the product's own SKU); unknown, the row `needs_mapping`.
+    Item {
+        item_id: Option<String>,
+        sku_code: Option<String>,
+    },
 }
 
 /// A checked line whose host, product and session are still to be looked up.
@@ -58,16 +70,24 @@ pub struct SaleInput {
     pub live_session_id: Option<Uuid>,
     pub product: ProductRef,
     pub quantity: i32,
+    /// The price of one unit: as sent, or derived from `gross` (rounded half-up to 4 places)
+    /// where a platform states what the buyer paid for the whole line.
     pub unit_price: Decimal,
+    /// What the line sold for: quantity × unit price, or the platform's paid amount.
+    pub gross: Decimal,
     pub currency: Currency,
     pub status: SaleStatus,
     pub refunded_amount: Decimal,
+    /// The commission rate the file states for the line (else the product's).
+    pub commission_percent: Option<Decimal>,
 }
 
-impl SaleInput {
-    pub fn gross(&self) -> Decimal {
-        Decimal::from(self.quantity) * self.unit_price
-    }
+/// The unit price of a line that sold `quantity` units for `gross` in all: what the ledger's
+/// constraint `unit_price = round(gross / quantity, 4)` asks (half away from zero, as
+/// PostgreSQL's `round` does).
+pub fn unit_price_of(gross: Decimal, quantity: i32) -> Decimal {
+    (gross / Decimal::from(quantity))
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// Unknown fields and text PostgreSQL cannot store (NUL characters).
@@ -179,9 +199,11 @@ pub fn check_line(
         product,
         quantity,
         unit_price,
+        gross,
         currency,
         status,
         refunded_amount,
+        commission_percent: None,
     })
 }
 
@@ -206,7 +228,7 @@ mod tests {
     fn a_good_line_checks_and_settles_as_paid() {
         let sale = line(good()).unwrap();
         assert_eq!(sale.quantity, 2);
-        assert_eq!(sale.gross(), Decimal::new(19900, 2));
+        assert_eq!(sale.gross, Decimal::new(19900, 2));
         assert_eq!(
             (sale.status, sale.refunded_amount),
             (SaleStatus::Paid, Decimal::ZERO)

@@ -1,0 +1,524 @@
+//! A spec bound to a file's header ([`Bound`]), reading each row into an order line: the
+//! columns found by header, the cells cleaned ([`super::values`]), the status worked out from
+//! the order and after-sale status and the refunded amount.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::spec::{Field, Spec, StatusMeaning, header_key};
+use super::values;
+use crate::domain::currency::Currency;
+use crate::error::{AppError, FieldError};
+use crate::sales::model::SaleStatus;
+use crate::sales::validate::{HostRef, ProductRef, SaleInput, unit_price_of};
+
+/// What a row is.
+#[derive(Debug, Clone)]
+pub enum Mapped {
+    /// An order line, with the product's name as the file gives it (for `needs_mapping`).
+    Line(Box<SaleInput>, Option<String>),
+    /// An order not paid yet: no sale (counted in `not_paid`).
+    NotPaid,
+}
+
+/// A spec bound to one file's header: the position of each field's column(s).
+#[derive(Debug, Clone)]
+pub struct Bound {
+    spec: Spec,
+    /// The file's headers, to name a cell's column in errors.
+    headers: Vec<String>,
+    key: Vec<usize>,
+    columns: Vec<(Field, usize)>,
+    currency: Currency,
+    /// The host of every row, for files without a host column (`?influencer_id=`).
+    host: Option<Uuid>,
+}
+
+/// The fields a file must have a column for.
+const REQUIRED: &[Field] = &[Field::ExternalOrderId, Field::SoldAt, Field::Quantity];
+
+impl Bound {
+    /// Binds `spec` to a file's `header`. A column the spec needs and the file lacks refuses the
+    /// file (`missing_columns`, 422); a file without a host column needs `host`, and a file with
+    /// one must not be given it.
+    pub fn bind(
+        spec: Spec,
+        header: &[String],
+        currency: Currency,
+        host: Option<Uuid>,
+    ) -> Result<Bound, AppError> {
+        let keys: Vec<String> = header.iter().map(|h| header_key(h)).collect();
+        let position = |wanted: &str| {
+            let wanted = header_key(wanted);
+            keys.iter().position(|k| *k == wanted)
+        };
+        let mut missing = Vec::new();
+        let mut columns = Vec::new();
+        let mut key = Vec::new();
+        for column in &spec.columns {
+            match position(&column.header) {
+                Some(index) if column.field == Field::ExternalOrderId => key.push(index),
+                Some(index) => columns.push((column.field, index)),
+                None => {
+                    let needed = REQUIRED.contains(&column.field)
+                        || (column.field == Field::Amount && !spec.has(Field::UnitPrice))
+                        || (column.field == Field::UnitPrice && !spec.has(Field::Amount));
+                    if needed {
+                        missing.push(column.header.clone());
+                    }
+                }
+            }
+        }
+        let found = |field: Field| columns.iter().any(|(f, _)| *f == field);
+        if !found(Field::ItemId) && !found(Field::SkuCode) {
+            missing.extend(
+                spec.headers_of(Field::ItemId)
+                    .chain(spec.headers_of(Field::SkuCode))
+                    .map(str::to_owned),
+            );
+        }
+        if !missing.is_empty() {
+            let errors = missing
+                .iter()
+                .map(|header| FieldError {
+                    line: Some(1),
+                    ..FieldError::new(
+                        header.clone(),
+                        "missing_column",
+                        format!("the file has no column `{header}`"),
+                    )
+                })
+                .collect();
+            return Err(AppError::Unprocessable {
+                code: "missing_columns",
+                detail: format!(
+                    "The file lacks columns the format needs: {}.",
+                    missing.join(", ")
+                ),
+                errors,
+                extensions: serde_json::Map::new(),
+            });
+        }
+        let has_host = found(Field::PlatformUserId) || found(Field::HostHandle);
+        match (has_host, host) {
+            (true, Some(_)) => {
+                return Err(AppError::BadRequest {
+                    code: "influencer_id_not_applicable",
+                    detail: "This file names the host of each row; influencer_id is only for files without a host column.".to_owned(),
+                    errors: Vec::new(),
+                });
+            }
+            (false, None) => {
+                return Err(AppError::Unprocessable {
+                    code: "influencer_required",
+                    detail: "This file has no host column: name the host its orders are for with ?influencer_id=.".to_owned(),
+                    errors: Vec::new(),
+                    extensions: serde_json::Map::new(),
+                });
+            }
+            _ => {}
+        }
+        Ok(Bound {
+            spec,
+            headers: header.to_vec(),
+            key,
+            columns,
+            currency,
+            host,
+        })
+    }
+
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    fn index(&self, field: Field) -> Option<usize> {
+        self.columns
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, index)| *index)
+    }
+
+    /// The cleaned cell of `field`'s column, with the column's header.
+    fn cell<'a>(&'a self, cells: &[String], field: Field) -> Option<(&'a str, String)> {
+        let index = self.index(field)?;
+        let value = values::clean(cells.get(index).map_or("", String::as_str))?;
+        Some((self.headers[index].as_str(), value))
+    }
+
+    /// Reads one row (its cells in header order) into an order line.
+    pub fn line(&self, cells: &[String], now: DateTime<Utc>) -> Result<Mapped, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |header: &str, code: &str, message: String| {
+            errors.push(FieldError::new(header, code, message));
+        };
+
+        let status = self.meaning(cells, Field::Status, &mut fail);
+        let after_sale = self.meaning(cells, Field::AfterSaleStatus, &mut fail);
+        if status == Some(StatusMeaning::NotPaid) {
+            return Ok(Mapped::NotPaid);
+        }
+
+        let mut key_parts = Vec::with_capacity(self.key.len());
+        for index in &self.key {
+            let cell = values::clean(cells.get(*index).map_or("", String::as_str));
+            key_parts.push(cell.unwrap_or_default());
+        }
+        let external_order_id = if key_parts.first().is_none_or(String::is_empty) {
+            let header = self.key.first().map_or("", |i| self.headers[*i].as_str());
+            fail(header, "required", format!("`{header}` is empty"));
+            None
+        } else {
+            let joined = key_parts.join("|");
+            let header = self.headers[self.key[0]].as_str();
+            values::id(&joined)
+                .map_err(|message| fail(header, "invalid_id", message))
+                .ok()
+        };
+
+        let unpaid_close = matches!(
+            status,
+            Some(StatusMeaning::Closed | StatusMeaning::Cancelled)
+        );
+        let paid_at = self.cell(cells, Field::SoldAt).or_else(|| {
+            unpaid_close
+                .then(|| self.cell(cells, Field::OrderedAt))
+                .flatten()
+        });
+        let sold_at = match paid_at {
+            Some((header, text)) => match values::time(&text, self.spec.time_zone) {
+                Some(at) if at <= now + chrono::Duration::hours(1) => Some(at),
+                Some(_) => {
+                    fail(header, "in_future", format!("`{text}` lies in the future"));
+                    None
+                }
+                None => {
+                    fail(
+                        header,
+                        "invalid_time",
+                        format!("`{text}` is not a time such as 2026-09-22 21:25:25"),
+                    );
+                    None
+                }
+            },
+            None => {
+                let header = self.header_of(Field::SoldAt);
+                fail(
+                    &header,
+                    "required",
+                    format!("`{header}` is empty: no paid time"),
+                );
+                None
+            }
+        };
+
+        let host = match self.host {
+            Some(id) => HostRef::Id(id),
+            None => HostRef::Account {
+                user_id: self
+                    .cell(cells, Field::PlatformUserId)
+                    .map(|(_, v)| v)
+                    .filter(|v| v != "0"),
+                handle: self.cell(cells, Field::HostHandle).map(|(_, v)| v),
+            },
+        };
+        let item_id = self.cell(cells, Field::ItemId).map(|(_, v)| v);
+        let sku_code = self.cell(cells, Field::SkuCode).map(|(_, v)| v);
+        if item_id.is_none() && sku_code.is_none() {
+            let header = self.header_of(Field::ItemId);
+            fail(&header, "required", "the row names no item".to_owned());
+        }
+        let product_name = self.cell(cells, Field::ProductName).map(|(_, v)| v);
+
+        let quantity = match self.cell(cells, Field::Quantity) {
+            Some((header, text)) => values::quantity(&text)
+                .map_err(|message| fail(header, "invalid_quantity", message))
+                .ok(),
+            None => {
+                let header = self.header_of(Field::Quantity);
+                fail(&header, "required", format!("`{header}` is empty"));
+                None
+            }
+        };
+        let money = |field: Field, fail: &mut dyn FnMut(&str, &str, String)| {
+            self.cell(cells, field).and_then(|(header, text)| {
+                values::money(&text, self.spec.amount_unit, self.currency)
+                    .map_err(|message| fail(header, "invalid_amount", message))
+                    .ok()
+            })
+        };
+        let amount = money(Field::Amount, &mut fail);
+        let unit_price = money(Field::UnitPrice, &mut fail);
+        let refunded = money(Field::RefundedAmount, &mut fail);
+        let commission_percent =
+            self.cell(cells, Field::CommissionRate)
+                .and_then(|(header, text)| {
+                    values::percent(&text)
+                        .map_err(|message| fail(header, "invalid_rate", message))
+                        .ok()
+                });
+        let gross = match (quantity, amount, unit_price) {
+            (_, Some(amount), _) => Some(amount),
+            (Some(q), None, Some(price)) => Some(Decimal::from(q) * price),
+            (_, None, None)
+                if self.cell(cells, Field::Amount).is_none()
+                    && self.cell(cells, Field::UnitPrice).is_none() =>
+            {
+                let header = self.header_of(if self.index(Field::Amount).is_some() {
+                    Field::Amount
+                } else {
+                    Field::UnitPrice
+                });
+                fail(&header, "required", format!("`{header}` is empty"));
+                None
+            }
+            _ => None,
+        };
+
+        let (Some(external_order_id), Some(sold_at), Some(quantity), Some(gross), true) = (
+            external_order_id,
+            sold_at,
+            quantity,
+            gross,
+            errors.is_empty(),
+        ) else {
+            return Err(errors);
+        };
+        let (status, refunded_amount) =
+            settle(status, after_sale, refunded, gross).map_err(|message| {
+                vec![FieldError::new(
+                    self.header_of(Field::RefundedAmount),
+                    "refund_exceeds_gross",
+                    message,
+                )]
+            })?;
+        Ok(Mapped::Line(
+            Box::new(SaleInput {
+                platform: self.spec.platform,
+                external_order_id,
+                sold_at,
+                host,
+                live_session_id: None,
+                product: ProductRef::Item { item_id, sku_code },
+                quantity,
+                unit_price: unit_price_of(gross, quantity),
+                gross,
+                currency: self.currency,
+                status,
+                refunded_amount,
+                commission_percent,
+            }),
+            product_name,
+        ))
+    }
+
+    /// The header of `field`'s column in the file, else the spec's.
+    fn header_of(&self, field: Field) -> String {
+        match self.index(field) {
+            Some(index) => self.headers[index].clone(),
+            None => self
+                .spec
+                .headers_of(field)
+                .next()
+                .unwrap_or(field.as_str())
+                .to_owned(),
+        }
+    }
+
+    /// What the status column `field` says; a value the spec does not list is an error.
+    fn meaning(
+        &self,
+        cells: &[String],
+        field: Field,
+        fail: &mut dyn FnMut(&str, &str, String),
+    ) -> Option<StatusMeaning> {
+        let (header, text) = self.cell(cells, field)?;
+        match self.spec.status_values.get(&text) {
+            Some(meaning) => Some(*meaning),
+            None => {
+                fail(
+                    header,
+                    "unknown_status",
+                    format!(
+                        "`{text}` is not a status value this format knows; save a mapping that says what it means"
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The line's status and refunded amount from its order status, its after-sale status and the
+/// refunded amount the row states: a refund recorded anywhere makes the line (partly)
+/// refunded; a closed order without one is cancelled, as is a cancelled one; otherwise paid.
+fn settle(
+    status: Option<StatusMeaning>,
+    after_sale: Option<StatusMeaning>,
+    refunded: Option<Decimal>,
+    gross: Decimal,
+) -> Result<(SaleStatus, Decimal), String> {
+    if let Some(amount) = refunded
+        && amount > gross
+    {
+        return Err(format!(
+            "the refunded amount {amount} exceeds what was paid for the line ({gross})"
+        ));
+    }
+    let stated_refund = refunded.filter(|a| !a.is_zero());
+    let refund_said = status == Some(StatusMeaning::Refunded)
+        || after_sale == Some(StatusMeaning::Refunded)
+        || stated_refund.is_some();
+    if status == Some(StatusMeaning::Cancelled) || after_sale == Some(StatusMeaning::Cancelled) {
+        return Ok((SaleStatus::Cancelled, Decimal::ZERO));
+    }
+    if refund_said && gross > Decimal::ZERO {
+        let amount = stated_refund.unwrap_or(gross);
+        return Ok((SaleStatus::Paid.after_refunds(amount, gross), amount));
+    }
+    if status == Some(StatusMeaning::Closed) || after_sale == Some(StatusMeaning::Closed) {
+        return Ok((SaleStatus::Cancelled, Decimal::ZERO));
+    }
+    Ok((SaleStatus::Paid, Decimal::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sales::mapping::builtin;
+
+    fn bound(name: &str, header: &[&str], host: Option<Uuid>) -> Bound {
+        let format = builtin::find(name).unwrap();
+        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+        Bound::bind(format.spec(format.platform), &header, Currency::CNY, host).unwrap()
+    }
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    const DOUYIN: &[&str] = &[
+        "主订单编号",
+        "子订单编号",
+        "选购商品",
+        "商品数量",
+        "商品ID",
+        "商家编码",
+        "订单应付金额",
+        "支付完成时间",
+        "订单状态",
+        "达人ID",
+        "达人昵称",
+        "售后状态",
+    ];
+
+    fn line(mapped: Mapped) -> SaleInput {
+        match mapped {
+            Mapped::Line(line, _) => *line,
+            Mapped::NotPaid => panic!("not paid"),
+        }
+    }
+
+    #[test]
+    fn a_douyin_row_reads_as_a_line_with_its_paid_amount() {
+        let b = bound("douyin_orders", DOUYIN, None);
+        let sale = line(
+            b.line(
+                &row(&[
+                    "6920000000000000001\t",
+                    "6920000000000000002\t",
+                    "口红",
+                    "3",
+                    "'3580000001",
+                    "LIP-1",
+                    "¥1,000.00",
+                    "2026/9/22 21:25",
+                    "已完成",
+                    "7100001",
+                    "小美",
+                    "-",
+                ]),
+                Utc::now(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(sale.external_order_id, "6920000000000000002");
+        assert_eq!(sale.gross, Decimal::from(1000));
+        assert_eq!(sale.unit_price, Decimal::new(3333333, 4));
+        assert_eq!(sale.status, SaleStatus::Paid);
+        assert_eq!(sale.sold_at.to_rfc3339(), "2026-09-22T13:25:00+00:00");
+        assert_eq!(
+            sale.product,
+            ProductRef::Item {
+                item_id: Some("3580000001".into()),
+                sku_code: Some("LIP-1".into())
+            }
+        );
+    }
+
+    #[test]
+    fn statuses_follow_the_file() {
+        let b = bound("douyin_orders", DOUYIN, None);
+        let status = |order: &str, after: &str, paid: &str| {
+            b.line(
+                &row(&[
+                    "1", "2", "x", "1", "9", "S", "10.00", paid, order, "7", "n", after,
+                ]),
+                Utc::now(),
+            )
+            .map(|m| match m {
+                Mapped::Line(l, _) => Some((l.status, l.refunded_amount)),
+                Mapped::NotPaid => None,
+            })
+        };
+        let at = "2026-09-22 21:25:25";
+        assert_eq!(
+            status("已完成", "-", at),
+            Ok(Some((SaleStatus::Paid, Decimal::ZERO)))
+        );
+        assert_eq!(
+            status("已关闭", "同意退款，退款成功", at),
+            Ok(Some((SaleStatus::Refunded, Decimal::from(10))))
+        );
+        assert_eq!(
+            status("已关闭", "-", at),
+            Ok(Some((SaleStatus::Cancelled, Decimal::ZERO)))
+        );
+        assert_eq!(status("待支付", "-", "-"), Ok(None));
+        assert!(status("火星", "-", at).unwrap_err()[0].code == "unknown_status");
+    }
+
+    #[test]
+    fn a_file_without_a_host_column_needs_the_host_named() {
+        let format = builtin::find("taobao_suborders").unwrap();
+        let header: Vec<String> = [
+            "子订单编号",
+            "主订单编号",
+            "退款状态",
+            "订单付款时间",
+            "商品ID",
+            "购买数量",
+            "买家实付金额",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect();
+        assert!(matches!(
+            Bound::bind(format.spec(format.platform), &header, Currency::CNY, None),
+            Err(AppError::Unprocessable {
+                code: "influencer_required",
+                ..
+            })
+        ));
+        assert!(
+            Bound::bind(
+                format.spec(format.platform),
+                &header,
+                Currency::CNY,
+                Some(Uuid::nil())
+            )
+            .is_ok()
+        );
+    }
+}
