@@ -24,8 +24,13 @@ pub struct SaleView {
     pub unit_price: String,
     #[schema(value_type = String)]
     pub currency: Currency,
-    /// quantity × unit_price.
+    /// What the line sold for: quantity × unit_price as sent, or what the buyer paid for the
+    /// line as a platform's export states it (the unit price is then derived from it, rounded
+    /// to 4 places, and shown to the currency's places).
     pub gross: String,
+    /// The commission rate of the line in percent (decimal string): the export's where it
+    /// states one, else the product's when the line was recorded.
+    pub commission_percent: String,
     pub status: SaleStatus,
     /// The sum of the line's refunds.
     pub refunded_amount: String,
@@ -55,6 +60,7 @@ impl SaleView {
             quantity: sale.quantity,
             unit_price: money(sale.unit_price),
             gross: money(sale.gross),
+            commission_percent: crate::domain::money::format_places(sale.commission_percent, 2),
             status: sale.status,
             refunded_amount: money(sale.refunded_amount),
             net: money(sale.gross - sale.refunded_amount),

@@ -111,9 +111,9 @@ pub fn quantity(text: &str) -> Result<i32, String> {
     let digits = without_thousands(text.trim()).unwrap_or_default();
     let value: Option<Decimal> = digits.parse().ok();
     match value {
-        Some(q) if q.fract().is_zero() && q >= Decimal::ONE && q <= Decimal::from(100_000) => {
-            q.to_i32().ok_or_else(|| format!("`{text}` is not 1 to 100000"))
-        }
+        Some(q) if q.fract().is_zero() && q >= Decimal::ONE && q <= Decimal::from(100_000) => q
+            .to_i32()
+            .ok_or_else(|| format!("`{text}` is not 1 to 100000")),
         Some(_) => Err(format!("`{text}` is not a whole number from 1 to 100000")),
         None => Err(format!("`{text}` is not a whole number")),
     }
