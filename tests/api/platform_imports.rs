@@ -221,6 +221,14 @@ fn douyin_file() -> Table {
             &[("达人昵称", "-")],
         ),
     );
+    // Another creator's row that is wrong in every way is still not ours.
+    table = add(
+        table,
+        &with(
+            douyin_row("69200000000000081", "dy-998", "", "x", "ten"),
+            &[("订单状态", "火星状态")],
+        ),
+    );
     // Not paid yet.
     table = add(
         table,
@@ -249,9 +257,9 @@ async fn a_douyin_order_export_imports_as_it_is() {
     assert_eq!(answer.status, 201, "{}", answer.text());
     let result = answer.json();
     assert_eq!(result["format"], "douyin_orders");
-    assert_eq!(counts(&result), [4, 0, 0, 0, 2, 1, 0], "{result}");
+    assert_eq!(counts(&result), [4, 0, 0, 0, 3, 1, 0], "{result}");
     let hosts = result["not_ours_hosts"].as_array().unwrap();
-    assert_eq!(hosts.len(), 2, "{hosts:?}");
+    assert_eq!(hosts.len(), 3, "{hosts:?}");
     assert!(hosts.contains(&json!({ "platform_user_id": "dy-999", "handle": "别人", "rows": 1 })));
     assert!(hosts.contains(&json!({ "platform_user_id": null, "handle": null, "rows": 1 })));
 
@@ -293,7 +301,7 @@ async fn a_douyin_order_export_imports_as_it_is() {
     // The same file again changes nothing.
     let again = shop.import("", "text/csv", file).await;
     assert_eq!(again.status, 201, "{}", again.text());
-    assert_eq!(counts(&again.json()), [0, 0, 4, 0, 2, 1, 0]);
+    assert_eq!(counts(&again.json()), [0, 0, 4, 0, 3, 1, 0]);
     assert_eq!(ledger(&shop).await, lines);
 }
 
@@ -432,9 +440,9 @@ async fn a_dry_run_answers_the_counts_and_writes_nothing() {
         preview["outcome"], "rejected",
         "atomic mode would refuse it"
     );
-    assert_eq!(counts(&preview), [4, 0, 0, 2, 2, 1, 1]);
+    assert_eq!(counts(&preview), [4, 0, 0, 2, 3, 1, 1]);
     assert_eq!(preview["conflicts"], 0);
-    assert_eq!(preview["errors"][0]["line"], 10);
+    assert_eq!(preview["errors"][0]["line"], 11);
     assert_eq!(preview["errors"][0]["field"], "订单应付金额");
     assert_eq!(preview["errors"][0]["code"], "invalid_amount");
     assert!(ledger(&shop).await.is_empty(), "no line written");

@@ -21,6 +21,7 @@ use crate::sales::dto::{
     ExampleRow, ImportCounts, ImportSummary, NeedsMappingItem, NotOursHost, StoredError,
 };
 use crate::sales::ledger::{self, Outcome, Unresolved, Writer};
+use crate::sales::lookup;
 use crate::sales::mapping::apply::Mapped;
 use crate::sales::model::ImportBatch;
 use crate::schema::import_batches;
@@ -253,6 +254,53 @@ pub async fn run_import(
     Ok(tally)
 }
 
+/// A bad export row, with the account it names.
+type Invalid = (
+    Position,
+    Vec<FieldError>,
+    Platform,
+    Option<String>,
+    Option<String>,
+);
+
+/// Bad export rows: rejected when they name an account of the agency's hosts, else other
+/// creators' rows (`not_ours`), whatever is wrong with them.
+async fn take_invalid(
+    conn: &mut AsyncPgConnection,
+    ctx: &ImportContext<'_>,
+    tally: &mut Tally,
+    invalid: Vec<Invalid>,
+) -> Result<(), AppError> {
+    if invalid.is_empty() {
+        return Ok(());
+    }
+    let agency_id = ctx.caller.agency_id;
+    let users = invalid
+        .iter()
+        .filter_map(|(_, _, platform, user, _)| Some((*platform, user.as_deref()?)));
+    let accounts = lookup::account_hosts(conn, agency_id, users).await?;
+    let handles = invalid
+        .iter()
+        .filter_map(|(_, _, platform, user, handle)| match user {
+            None => Some((*platform, handle.as_deref()?)),
+            Some(_) => None,
+        });
+    let handles = lookup::handle_hosts(conn, agency_id, handles).await?;
+    for (at, errors, platform, user_id, handle) in invalid {
+        let ours = match (&user_id, &handle) {
+            (Some(user), _) => accounts.contains_key(&(platform, user.clone())),
+            (None, Some(handle)) => handles.contains_key(&(platform, handle.clone())),
+            (None, None) => false,
+        };
+        if ours {
+            tally.reject(&at, errors);
+        } else {
+            tally.not_ours(user_id, handle);
+        }
+    }
+    Ok(())
+}
+
 /// Resolves and (unless the import is already refused) writes one batch of rows.
 async fn take_rows(
     conn: &mut AsyncPgConnection,
@@ -263,6 +311,7 @@ async fn take_rows(
 ) -> Result<(), AppError> {
     let mut places = Vec::with_capacity(rows.len());
     let mut inputs = Vec::with_capacity(rows.len());
+    let mut invalid = Vec::new();
     for (at, row) in rows {
         tally.rows += 1;
         match row {
@@ -271,9 +320,16 @@ async fn take_rows(
                 inputs.push(*input);
             }
             Ok(Mapped::NotPaid) => tally.not_paid += 1,
+            Ok(Mapped::Invalid {
+                errors,
+                platform,
+                user_id,
+                handle,
+            }) => invalid.push((at, errors, platform, user_id, handle)),
             Err(errors) => tally.reject(&at, errors),
         }
     }
+    take_invalid(conn, ctx, tally, invalid).await?;
     let resolved = ledger::resolve(conn, ctx.caller.agency_id, inputs.clone()).await?;
     let mut good_places = Vec::new();
     let mut good = Vec::new();

@@ -20,6 +20,14 @@ pub enum Mapped {
     Line(Box<SaleInput>, Option<String>),
     /// An order not paid yet: no sale (counted in `not_paid`).
     NotPaid,
+    /// A bad row that names its host by a platform account: an error if the account is one of
+    /// the agency's hosts, else another creator's row (`not_ours`), whatever is wrong with it.
+    Invalid {
+        errors: Vec<FieldError>,
+        platform: crate::domain::enums::Platform,
+        user_id: Option<String>,
+        handle: Option<String>,
+    },
 }
 
 /// A spec bound to one file's header: the position of each field's column(s).
@@ -147,8 +155,34 @@ impl Bound {
         Some((self.headers[index].as_str(), value))
     }
 
-    /// Reads one row (its cells in header order) into an order line.
+    /// The account a row names (its user id, else its handle).
+    fn account(&self, cells: &[String]) -> (Option<String>, Option<String>) {
+        (
+            self.cell(cells, Field::PlatformUserId)
+                .map(|(_, v)| v)
+                .filter(|v| v != "0"),
+            self.cell(cells, Field::HostHandle).map(|(_, v)| v),
+        )
+    }
+
+    /// Reads one row (its cells in header order) into an order line. A bad row of a file with
+    /// a host column is [`Mapped::Invalid`], so that another creator's bad row is not ours.
     pub fn line(&self, cells: &[String], now: DateTime<Utc>) -> Result<Mapped, Vec<FieldError>> {
+        match self.read(cells, now) {
+            Err(errors) if self.host.is_none() => {
+                let (user_id, handle) = self.account(cells);
+                Ok(Mapped::Invalid {
+                    errors,
+                    platform: self.spec.platform,
+                    user_id,
+                    handle,
+                })
+            }
+            read => read,
+        }
+    }
+
+    fn read(&self, cells: &[String], now: DateTime<Utc>) -> Result<Mapped, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail = |header: &str, code: &str, message: String| {
             errors.push(FieldError::new(header, code, message));
@@ -215,13 +249,10 @@ impl Bound {
 
         let host = match self.host {
             Some(id) => HostRef::Id(id),
-            None => HostRef::Account {
-                user_id: self
-                    .cell(cells, Field::PlatformUserId)
-                    .map(|(_, v)| v)
-                    .filter(|v| v != "0"),
-                handle: self.cell(cells, Field::HostHandle).map(|(_, v)| v),
-            },
+            None => {
+                let (user_id, handle) = self.account(cells);
+                HostRef::Account { user_id, handle }
+            }
         };
         let item_id = self.cell(cells, Field::ItemId).map(|(_, v)| v);
         let sku_code = self.cell(cells, Field::SkuCode).map(|(_, v)| v);
@@ -416,7 +447,7 @@ mod tests {
     fn line(mapped: Mapped) -> SaleInput {
         match mapped {
             Mapped::Line(line, _) => *line,
-            Mapped::NotPaid => panic!("not paid"),
+            other => panic!("not a line: {other:?}"),
         }
     }
 
@@ -470,6 +501,7 @@ mod tests {
             .map(|m| match m {
                 Mapped::Line(l, _) => Some((l.status, l.refunded_amount)),
                 Mapped::NotPaid => None,
+                Mapped::Invalid { errors, .. } => panic!("{errors:?}"),
             })
         };
         let at = "2026-09-22 21:25:25";
@@ -486,7 +518,17 @@ mod tests {
             Ok(Some((SaleStatus::Cancelled, Decimal::ZERO)))
         );
         assert_eq!(status("待支付", "-", "-"), Ok(None));
-        assert!(status("火星", "-", at).unwrap_err()[0].code == "unknown_status");
+        let unknown = b.line(
+            &row(&[
+                "1", "2", "x", "1", "9", "S", "10.00", at, "火星", "7", "n", "-",
+            ]),
+            Utc::now(),
+        );
+        assert!(matches!(
+            unknown,
+            Ok(Mapped::Invalid { errors, user_id: Some(user), .. })
+                if errors[0].code == "unknown_status" && user == "7"
+        ));
     }
 
     #[test]
