@@ -90,6 +90,7 @@ fn header_schema(name: &str) -> Option<ObjectBuilder> {
 /// the collection and parameter name, and the description every operation gives it.
 const PATH_IDS: &[(&str, &str, &str)] = &[
     ("contracts", "cid", "Contract id"),
+    ("import-mappings", "id", "Import mapping id"),
     ("imports", "id", "Import id"),
     ("influencers", "id", "Influencer id"),
     ("issues", "id", "Issue id"),

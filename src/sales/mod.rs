@@ -24,4 +24,5 @@ pub fn routes(routes: &mut Routes) {
         refunds::refund_sale,
         refunds::get_refund,
     );
+    mapping::routes(routes);
 }

@@ -16,6 +16,7 @@ mod fail_closed;
 mod hashing;
 mod hot_rows;
 mod identity;
+mod import_mappings;
 mod imports;
 mod openapi;
 mod personal_data;

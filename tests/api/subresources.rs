@@ -13,7 +13,7 @@ use crate::sessions::{credit_code, ready_host};
 
 /// Posts `body` to `path`, asserts 201, and follows the `Location`: it answers 200 with the
 /// same body (and the same `ETag`, if any). Answers the created object.
-async fn create_and_follow(app: &TestApp, session: &Session, path: &str, body: Value) -> Value {
+pub async fn create_and_follow(app: &TestApp, session: &Session, path: &str, body: Value) -> Value {
     let created = app
         .call(Method::POST, path, Some(session), Some(body))
         .await;
@@ -36,7 +36,7 @@ async fn create_and_follow(app: &TestApp, session: &Session, path: &str, body: V
     object
 }
 
-async fn patch(
+pub async fn patch(
     app: &TestApp,
     session: &Session,
     path: &str,

@@ -81,6 +81,7 @@ text_enum! {
 #[serde(deny_unknown_fields)]
 pub struct ColumnMap {
     /// The column's header as in the file (full-width and half-width brackets are equal).
+    #[schema(min_length = 1, max_length = 100)]
     pub header: String,
     pub field: Field,
 }
@@ -213,6 +214,16 @@ impl Spec {
                 "columns",
                 "missing_field",
                 "a column must map to item_id or sku_code",
+            ));
+        }
+        // A status column whose values mean nothing would refuse every row that has one.
+        if (self.has(Field::Status) || self.has(Field::AfterSaleStatus))
+            && self.status_values.is_empty()
+        {
+            errors.push(FieldError::new(
+                "status_values",
+                "required",
+                "a status or after_sale_status column needs status_values saying what each value means",
             ));
         }
         if self.status_values.len() > 500 {
