@@ -68,3 +68,7 @@ ALTER TABLE import_batches
     ADD COLUMN not_paid integer NOT NULL DEFAULT 0,
     ADD COLUMN needs_mapping integer NOT NULL DEFAULT 0,
     ADD COLUMN summary jsonb NOT NULL DEFAULT '{}'::jsonb;
+
+-- As every tenant table (migration 2026-11-29-001010): no planner statistics on the tenant key.
+ALTER TABLE product_platform_items ALTER COLUMN agency_id SET STATISTICS 0;
+ALTER TABLE import_mappings ALTER COLUMN agency_id SET STATISTICS 0;
