@@ -19,6 +19,7 @@ mod identity;
 mod imports;
 mod openapi;
 mod personal_data;
+mod platform_items;
 mod products;
 mod records;
 mod reports;
