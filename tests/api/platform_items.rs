@@ -1,9 +1,13 @@
 //! Products as the platforms list them: a product's platform items (an item id, and optionally
 //! one SKU code of it), one product per item and SKU code in an agency, the field checks, roles,
-//! other agencies and the audit trail.
+//! other agencies, the audit trail, and the importer's look-up of them.
+
+use std::collections::HashMap;
 
 use actix_web::http::Method;
 use mcn::domain::enums::Platform;
+use mcn::sales::lookup::platform_items;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -428,4 +432,93 @@ async fn roles_without_data_writes_read_mappings_but_do_not_change_them() {
         let answer = app.call(method.clone(), path, None, None).await;
         assert_eq!(answer.status, 401, "{method} {path}");
     }
+}
+
+#[actix_web::test]
+async fn the_importers_look_up_prefers_the_exact_sku_code_then_the_whole_item() {
+    let shop = shop("Lookup Co").await;
+    let (app, owner, lip) = (&shop.app, &shop.owner, shop.product);
+    let serum = app
+        .call(
+            Method::POST,
+            "/v1/products",
+            Some(owner),
+            Some(json!({ "sku": "SERUM-1", "name": "Serum", "list_price": "88.00", "commission_percent": "12.5" })),
+        )
+        .await;
+    assert_eq!(serum.status, 201, "{}", serum.text());
+    let serum: Uuid = serum.json()["id"].as_str().unwrap().parse().unwrap();
+    for (product, body) in [
+        (lip, json!({ "platform": "douyin", "item_id": "500" })),
+        (
+            serum,
+            json!({ "platform": "douyin", "item_id": "500", "sku_code": "red" }),
+        ),
+        (
+            serum,
+            json!({ "platform": "taobao", "item_id": "7", "sku_code": "blue" }),
+        ),
+    ] {
+        mapped(app, owner, product, body).await;
+    }
+    let other = app.signup_agency("Other Lookup Co").await;
+    let theirs = create_product(app, &other, "LIP-1", None).await;
+    mapped(
+        app,
+        &other,
+        theirs,
+        json!({ "platform": "kuaishou", "item_id": "500" }),
+    )
+    .await;
+
+    let keys = [
+        (Platform::Douyin, "500", Some("red")),
+        (Platform::Douyin, "500", Some("green")),
+        (Platform::Douyin, "500", None),
+        (Platform::Douyin, "500", Some("red")),
+        (Platform::Taobao, "7", Some("blue")),
+        (Platform::Taobao, "7", None),
+        (Platform::Taobao, "7", Some("green")),
+        (Platform::Kuaishou, "500", None),
+        (Platform::Douyin, "501", None),
+    ];
+    let mut conn = app.state.conn().await.unwrap();
+    let found = platform_items(&mut conn, owner.agency_id, keys)
+        .await
+        .unwrap();
+    let twenty = Decimal::new(20, 0);
+    let twelve_and_a_half = Decimal::new(125, 1);
+    let key = |platform, item: &str, sku: Option<&str>| {
+        (platform, item.to_owned(), sku.map(str::to_owned))
+    };
+    let expected: HashMap<_, _> = [
+        (
+            key(Platform::Douyin, "500", Some("red")),
+            (serum, twelve_and_a_half),
+        ),
+        // No mapping of this SKU code: the whole item's.
+        (key(Platform::Douyin, "500", Some("green")), (lip, twenty)),
+        (key(Platform::Douyin, "500", None), (lip, twenty)),
+        (
+            key(Platform::Taobao, "7", Some("blue")),
+            (serum, twelve_and_a_half),
+        ),
+        // A mapping of one SKU code never stands for the item or its other SKU codes; another
+        // agency's mappings are not this one's.
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(found, expected);
+    let theirs_found = platform_items(&mut conn, other.agency_id, keys)
+        .await
+        .unwrap();
+    assert_eq!(theirs_found.len(), 1);
+    assert_eq!(
+        theirs_found[&key(Platform::Kuaishou, "500", None)].0,
+        theirs
+    );
+    let none = platform_items(&mut conn, owner.agency_id, Vec::new())
+        .await
+        .unwrap();
+    assert!(none.is_empty());
 }
