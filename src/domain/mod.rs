@@ -81,6 +81,27 @@ pub fn check_text(
     Ok(trimmed.to_owned())
 }
 
+/// Checks another system's identifier (a platform's item id or SKU code): as [`check_text`]
+/// (trimmed, 1 to `max` characters as sent), and no control character left after trimming,
+/// tabs and line breaks included: an identifier is one token of a file's cell, never free text.
+pub fn check_identifier(
+    field: &str,
+    value: &str,
+    max: usize,
+) -> Result<String, crate::error::FieldError> {
+    // U+2028 and U+2029 break lines too, and some C libraries count them as control
+    // characters (the database's `[[:cntrl:]]` check follows its locale).
+    let control = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !value.contains('\0') && value.trim().chars().any(control) {
+        return Err(crate::error::FieldError::new(
+            field,
+            "invalid_format",
+            format!("{field} may not hold control characters"),
+        ));
+    }
+    check_text(field, value, 1, max)
+}
+
 /// The field error for text holding a NUL character, which PostgreSQL cannot store.
 pub fn nul_error(field: &str) -> crate::error::FieldError {
     crate::error::FieldError::new(
@@ -120,4 +141,23 @@ pub fn like_pattern(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_one_trimmed_token() {
+        assert_eq!(check_identifier("item_id", " 3579 ", 100).unwrap(), "3579");
+        let code = |value: &str| check_identifier("item_id", value, 5).unwrap_err().code;
+        assert_eq!(code("   "), "invalid_length");
+        assert_eq!(code("123456"), "invalid_length");
+        assert_eq!(code("12\t34"), "invalid_format");
+        assert_eq!(code("1\r\n2"), "invalid_format");
+        assert_eq!(check_identifier("item_id", "12\n", 5).unwrap(), "12");
+        assert_eq!(code("1\u{85}2"), "invalid_format");
+        assert_eq!(code("1\u{2028}2"), "invalid_format");
+        assert_eq!(code("1\0"), "invalid_character");
+    }
 }

@@ -31,6 +31,14 @@ pub enum AppError {
     /// 409: conflicts with existing state.
     #[error("conflict ({code}): {detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 409 with members naming what it conflicts with (e.g. the mapping that already holds a
+    /// platform item, so that a client can show or remove it).
+    #[error("conflict ({code}): {detail}")]
+    ConflictWith {
+        code: &'static str,
+        detail: String,
+        extensions: serde_json::Map<String, serde_json::Value>,
+    },
     /// 412: a stale `If-Match`.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -80,6 +88,7 @@ impl AppError {
             | AppError::Unauthorized { code, .. }
             | AppError::Forbidden { code, .. }
             | AppError::Conflict { code, .. }
+            | AppError::ConflictWith { code, .. }
             | AppError::Unprocessable { code, .. }
             | AppError::Unavailable { code, .. } => code,
             AppError::NotFound => "not_found",
@@ -108,6 +117,12 @@ impl AppError {
                 ..
             } => Problem {
                 errors: errors.clone(),
+                extensions: extensions.clone(),
+                ..Problem::new(status, code, detail.clone())
+            },
+            AppError::ConflictWith {
+                detail, extensions, ..
+            } => Problem {
                 extensions: extensions.clone(),
                 ..Problem::new(status, code, detail.clone())
             },
@@ -155,7 +170,7 @@ impl ResponseError for AppError {
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

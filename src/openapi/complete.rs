@@ -97,6 +97,7 @@ const PATH_IDS: &[(&str, &str, &str)] = &[
     ("legal-entities", "eid", "Legal entity id"),
     ("live-sessions", "id", "Session id"),
     ("platform-accounts", "aid", "Platform account id"),
+    ("platform-items", "mid", "Platform item mapping id"),
     ("products", "id", "Product id"),
     ("qualifications", "qid", "Qualification id"),
     ("refunds", "rid", "Refund id"),

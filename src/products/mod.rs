@@ -1,4 +1,5 @@
-//! The catalogue: products, recalls and their impact, and hosts' product tests.
+//! The catalogue: products, recalls and their impact, hosts' product tests, and the products'
+//! items on the platforms.
 
 pub mod catalogue;
 pub mod changes;
@@ -6,6 +7,7 @@ pub mod checks;
 pub mod dto;
 pub mod impact;
 pub mod model;
+pub mod platform_items;
 pub mod testing;
 pub mod trail;
 
@@ -22,5 +24,9 @@ pub fn routes(routes: &mut Routes) {
         testing::list_tests,
         testing::create_test,
         testing::get_test,
+        platform_items::list_platform_items,
+        platform_items::create_platform_item,
+        platform_items::get_platform_item,
+        platform_items::delete_platform_item,
     );
 }

@@ -11,14 +11,16 @@
 //! to the planner and the key's own index is the cheapest way to each row.
 //!
 //! Each statement is a `pub const` so that the tests `EXPLAIN` exactly what runs. Keys are
-//! sorted and deduplicated first, and an empty list costs no statement.
+//! sorted and deduplicated first, and an empty list costs no statement. A statement that reads a
+//! table twice, or a second table for what it found (a product's commission rate), looks each
+//! row up the same way, in a `LATERAL ... LIMIT 1` of its own.
 
 use std::collections::{HashMap, HashSet};
 
 use diesel::QueryableByName;
 use diesel::pg::Pg;
 use diesel::result::QueryResult;
-use diesel::sql_types::{Array, Numeric, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Nullable, Numeric, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -49,19 +51,6 @@ CROSS JOIN LATERAL (SELECT DISTINCT pa.platform, pa.handle, pa.influencer_id \
     FROM platform_accounts pa WHERE pa.agency_id = $1 AND pa.platform = k.platform \
     AND pa.handle = k.handle LIMIT 2) AS a";
 
-/// Products of the agency mapped by (`$2` platform, `$3` item id, `$4` SKU code or NULL)
-/// platform items: for each key the mapping of exactly that SKU, else the item's mapping
-/// without SKU code.
-pub const PLATFORM_ITEMS_SQL: &str = "\
-SELECT k.platform, k.item_id, k.sku_code, m.product_id, m.commission_percent \
-FROM unnest($2::text[], $3::text[], $4::text[]) AS k(platform, item_id, sku_code) \
-CROSS JOIN LATERAL (SELECT i.product_id, p.commission_percent \
-    FROM product_platform_items i \
-    JOIN products p ON p.agency_id = i.agency_id AND p.id = i.product_id \
-    WHERE i.agency_id = $1 AND i.platform = k.platform AND i.item_id = k.item_id \
-    AND (i.sku_code = k.sku_code OR i.sku_code IS NULL) \
-    ORDER BY i.sku_code NULLS LAST LIMIT 1) AS m";
-
 /// Products of the agency among `$2` (ids), with their commission rate.
 pub const PRODUCTS_SQL: &str = "\
 SELECT p.id, p.sku, p.commission_percent FROM unnest($2::uuid[]) AS k(id) \
@@ -73,6 +62,25 @@ pub const PRODUCTS_BY_SKU_SQL: &str = "\
 SELECT p.id, p.sku, p.commission_percent FROM unnest($2::text[]) AS k(sku) \
 CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent \
     FROM products WHERE products.agency_id = $1 AND products.sku = k.sku LIMIT 1) AS p";
+
+/// Products of the agency among (`$2` platform, `$3` item id, `$4` SKU code or NULL) platform
+/// items, with their commission rate: for each key, the mapping of exactly that SKU code if
+/// there is one, else the item's mapping without a SKU code. Each is its own probe of the
+/// mappings' unique key (a key without a SKU code finds no exact mapping, as `= NULL` is never
+/// true), so that no plan sorts or scans an item's mappings to choose between them; the
+/// product is then looked up by the one found.
+pub const PLATFORM_ITEMS_SQL: &str = "\
+SELECT k.platform, k.item_id, k.sku_code, p.id AS product_id, p.commission_percent \
+FROM unnest($2::text[], $3::text[], $4::text[]) AS k(platform, item_id, sku_code) \
+LEFT JOIN LATERAL (SELECT ppi.product_id FROM product_platform_items ppi \
+    WHERE ppi.agency_id = $1 AND ppi.platform = k.platform AND ppi.item_id = k.item_id \
+    AND ppi.sku_code = k.sku_code LIMIT 1) AS exact ON true \
+LEFT JOIN LATERAL (SELECT ppi.product_id FROM product_platform_items ppi \
+    WHERE ppi.agency_id = $1 AND ppi.platform = k.platform AND ppi.item_id = k.item_id \
+    AND ppi.sku_code IS NULL LIMIT 1) AS whole ON true \
+CROSS JOIN LATERAL (SELECT products.id, products.commission_percent FROM products \
+    WHERE products.agency_id = $1 \
+    AND products.id = coalesce(exact.product_id, whole.product_id) LIMIT 1) AS p";
 
 /// Live sessions of the agency among `$2` (ids), with their host.
 pub const SESSIONS_SQL: &str = "\
@@ -125,25 +133,25 @@ struct HandleRow {
 }
 
 #[derive(QueryableByName)]
-struct ItemRow {
-    #[diesel(sql_type = Text)]
-    platform: Platform,
-    #[diesel(sql_type = Text)]
-    item_id: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    sku_code: Option<String>,
-    #[diesel(sql_type = SqlUuid)]
-    product_id: Uuid,
-    #[diesel(sql_type = Numeric)]
-    commission_percent: Decimal,
-}
-
-#[derive(QueryableByName)]
 struct ProductRow {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
     #[diesel(sql_type = Text)]
     sku: String,
+    #[diesel(sql_type = Numeric)]
+    commission_percent: Decimal,
+}
+
+#[derive(QueryableByName)]
+struct PlatformItemRow {
+    #[diesel(sql_type = Text)]
+    platform: Platform,
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    sku_code: Option<String>,
+    #[diesel(sql_type = SqlUuid)]
+    product_id: Uuid,
     #[diesel(sql_type = Numeric)]
     commission_percent: Decimal,
 }
@@ -242,45 +250,6 @@ pub async fn handle_hosts(
     Ok(hosts)
 }
 
-/// The product and its commission rate for each (platform, item id, SKU code) among `keys`:
-/// the mapping of that very SKU, else the item's mapping without SKU code.
-pub async fn platform_items(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    keys: impl IntoIterator<Item = (Platform, &str, Option<&str>)>,
-) -> QueryResult<HashMap<(Platform, String, Option<String>), (Uuid, Decimal)>> {
-    let keys = distinct(keys);
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut platforms = Vec::with_capacity(keys.len());
-    let mut items = Vec::with_capacity(keys.len());
-    let mut skus = Vec::with_capacity(keys.len());
-    for (platform, item, sku) in keys {
-        platforms.push(platform.as_str());
-        items.push(item);
-        skus.push(sku);
-    }
-    let rows: Vec<ItemRow> = KeepPrepared(
-        diesel::sql_query(PLATFORM_ITEMS_SQL)
-            .bind::<SqlUuid, _>(agency_id)
-            .bind::<Array<Text>, _>(platforms)
-            .bind::<Array<Text>, _>(items)
-            .bind::<Array<diesel::sql_types::Nullable<Text>>, _>(skus),
-    )
-    .load(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            (
-                (row.platform, row.item_id, row.sku_code),
-                (row.product_id, row.commission_percent),
-            )
-        })
-        .collect())
-}
-
 /// The commission rate of each product of the agency among `ids`.
 pub async fn products_by_id(
     conn: &mut AsyncPgConnection,
@@ -317,6 +286,65 @@ pub async fn products_by_sku(
         .collect())
 }
 
+/// A platform item's key as the importer reads it from a line: platform, item id and SKU code
+/// (`None`: the line names no SKU code).
+pub type PlatformItemKey = (Platform, String, Option<String>);
+
+/// The product (id and commission rate) of each platform item among `keys`, by the agency's
+/// mappings (`/v1/products/{id}/platform-items`):
+///
+/// - a key with a SKU code finds the mapping of exactly that SKU code, and when there is none,
+///   the item's mapping without a SKU code (which stands for every SKU of the item);
+/// - a key without a SKU code finds the item's mapping without one only (a mapping of one SKU
+///   never stands for the whole item).
+///
+/// The answer is keyed by the keys as given (owned); a key that finds nothing is absent. One
+/// statement for every key; none when there are no keys.
+pub async fn platform_items<'a>(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    keys: impl IntoIterator<Item = (Platform, &'a str, Option<&'a str>)>,
+) -> QueryResult<HashMap<PlatformItemKey, (Uuid, Decimal)>> {
+    let (platforms, items, skus) = triple_arrays(keys);
+    if items.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<PlatformItemRow> = KeepPrepared(
+        diesel::sql_query(PLATFORM_ITEMS_SQL)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Array<Text>, _>(platforms)
+            .bind::<Array<Text>, _>(items)
+            .bind::<Array<Nullable<Text>>, _>(skus),
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                (row.platform, row.item_id, row.sku_code),
+                (row.product_id, row.commission_percent),
+            )
+        })
+        .collect())
+}
+
+/// (platform, item id, SKU code) keys sorted and deduplicated, as the three arrays
+/// [`PLATFORM_ITEMS_SQL`] takes.
+fn triple_arrays<'a>(
+    keys: impl IntoIterator<Item = (Platform, &'a str, Option<&'a str>)>,
+) -> (Vec<&'static str>, Vec<&'a str>, Vec<Option<&'a str>>) {
+    let mut platforms = Vec::new();
+    let mut items = Vec::new();
+    let mut skus = Vec::new();
+    for (platform, item, sku) in distinct(keys) {
+        platforms.push(platform.as_str());
+        items.push(item);
+        skus.push(sku);
+    }
+    (platforms, items, skus)
+}
+
 /// The host of each live session of the agency among `ids`.
 pub async fn session_hosts(
     conn: &mut AsyncPgConnection,
@@ -345,5 +373,14 @@ mod tests {
         ]);
         assert_eq!(platforms, vec!["douyin", "douyin", "kuaishou"]);
         assert_eq!(ids, vec!["a", "z", "b"]);
+        let (platforms, items, skus) = triple_arrays([
+            (Platform::Taobao, "9", None),
+            (Platform::Douyin, "9", Some("red")),
+            (Platform::Taobao, "9", Some("blue")),
+            (Platform::Douyin, "9", Some("red")),
+        ]);
+        assert_eq!(platforms, vec!["douyin", "taobao", "taobao"]);
+        assert_eq!(items, vec!["9", "9", "9"]);
+        assert_eq!(skus, vec![Some("red"), None, Some("blue")]);
     }
 }

@@ -21,6 +21,7 @@ mod imports;
 mod openapi;
 mod personal_data;
 mod platform_imports;
+mod platform_items;
 mod products;
 mod records;
 mod reports;

@@ -1,5 +1,5 @@
-//! Every URL the API hands out resolves: one host record, product test or refund by its id,
-//! paged lists of them, and corrections of qualifications and contracts.
+//! Every URL the API hands out resolves: one host record, product test, platform item or refund
+//! by its id, paged lists of them, and corrections of qualifications and contracts.
 
 use actix_web::http::Method;
 use chrono::{Duration, Utc};
@@ -98,6 +98,15 @@ async fn one_of_each(app: &TestApp, owner: &Session, host: Uuid, product: Uuid) 
     )
     .await;
     urls.push(format!("{path}/{}", test["id"].as_str().unwrap()));
+    let path = format!("/v1/products/{product}/platform-items");
+    let item = create_and_follow(
+        app,
+        owner,
+        &path,
+        json!({ "platform": "douyin", "item_id": format!("item-{}", product.simple()) }),
+    )
+    .await;
+    urls.push(format!("{path}/{}", item["id"].as_str().unwrap()));
     urls
 }
 
@@ -234,6 +243,15 @@ async fn the_lists_of_host_records_and_product_tests_are_pages() {
             .collect(),
     )
     .await;
+    let items = format!("/v1/products/{product}/platform-items");
+    create(
+        items.clone(),
+        ["9", "1", "5"]
+            .iter()
+            .map(|item| json!({ "platform": "taobao", "item_id": item }))
+            .collect(),
+    )
+    .await;
 
     for (path, mut ids) in expected {
         if path.ends_with("/contracts") {
@@ -267,14 +285,15 @@ async fn the_lists_of_host_records_and_product_tests_are_pages() {
     }
     // Another agency's caller cannot list them.
     let stranger = app.signup_agency("Lister Co").await;
-    for path in [format!("{base}/contracts"), tests] {
+    for path in [format!("{base}/contracts"), tests, items] {
         app.call(Method::GET, &path, Some(&stranger), None)
             .await
             .problem(404, "not_found");
     }
 }
 
-async fn actions(app: &TestApp, owner: &Session, entity_type: &str, id: &str) -> Vec<Value> {
+/// The audit events of one object, newest first.
+pub async fn actions(app: &TestApp, owner: &Session, entity_type: &str, id: &str) -> Vec<Value> {
     let trail = app
         .call(
             Method::GET,
@@ -285,6 +304,14 @@ async fn actions(app: &TestApp, owner: &Session, entity_type: &str, id: &str) ->
         .await;
     assert_eq!(trail.status, 200, "{}", trail.text());
     trail.json()["items"].as_array().unwrap().clone()
+}
+
+/// The actions of audit events, in their order.
+pub fn action_names(trail: &[Value]) -> Vec<&str> {
+    trail
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
 }
 
 #[actix_web::test]
@@ -386,12 +413,8 @@ async fn qualifications_are_corrected_and_revoked_with_if_match() {
     );
     assert_eq!(revoked["version"], 3);
     let trail = actions(&app, &owner, "qualification", id).await;
-    let names: Vec<&str> = trail
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        action_names(&trail),
         vec![
             "qualification.revoke",
             "qualification.update",
@@ -638,12 +661,8 @@ async fn contracts_end_early_and_are_corrected_but_never_overlap() {
     );
 
     let trail = actions(&app, &owner, "contract", first["id"].as_str().unwrap()).await;
-    let names: Vec<&str> = trail
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        action_names(&trail),
         vec!["contract.update", "contract.update", "contract.create"]
     );
     assert_eq!(
