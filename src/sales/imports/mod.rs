@@ -7,6 +7,7 @@
 
 mod parse;
 mod run;
+pub mod table;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
