@@ -8,6 +8,7 @@
 //! What the cells mean (sale fields, platform exports) is the caller's business.
 
 mod csv;
+pub mod xlsx_file;
 
 use std::io::{Seek, SeekFrom};
 
