@@ -8,6 +8,7 @@
 //! What the cells mean (sale fields, platform exports) is the caller's business.
 
 mod csv;
+mod xlsx;
 pub mod xlsx_file;
 
 use std::io::{Seek, SeekFrom};
@@ -81,12 +82,7 @@ pub fn read_table(
     };
     match kind {
         FileKind::Csv => self::csv::read(file, &mut rows),
-        FileKind::Xlsx => Err(AppError::Unprocessable {
-            code: "invalid_xlsx",
-            detail: "XLSX files are not read yet.".to_owned(),
-            errors: Vec::new(),
-            extensions: serde_json::Map::new(),
-        }),
+        FileKind::Xlsx => self::xlsx::read(file, limits, &mut rows),
     }
 }
 
