@@ -20,6 +20,9 @@ impl Settings {
         if self.server.json_body_limit == 0 || self.server.raw_body_limit == 0 {
             problems.push("server body limits must be positive".to_owned());
         }
+        if self.imports.max_unpacked_bytes == 0 {
+            problems.push("imports.max_unpacked_bytes must be positive".to_owned());
+        }
         if self.reports.fold_interval_ms == 0 {
             problems.push("reports.fold_interval_ms must be at least 1".to_owned());
         }

@@ -31,6 +31,7 @@ pub struct ReportSettings {
 pub struct ImportSettings {
     pub max_rows: usize,
     pub max_bytes: usize,
+    /// The largest uncompressed size of an XLSX import's parts together (zip bomb guard).
     pub max_unpacked_bytes: u64,
 }
 
