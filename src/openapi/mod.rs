@@ -35,7 +35,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::error::{FieldError, Problem};
 use crate::routing::Routes;
-use crate::sales::imports::OnError;
+use crate::sales::imports::{ImportFormat, OnError};
 use complete::complete;
 use responses::{ERRORS, shared_response};
 
@@ -51,7 +51,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
     ),
     servers((url = "/", description = "The server that serves this document")),
     // Schemas only query parameters use: annotations collect the schemas of bodies and answers.
-    components(schemas(Problem, FieldError, OnError)),
+    components(schemas(Problem, FieldError, OnError, ImportFormat)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "system", description = "Health, readiness, metrics and this document"),
