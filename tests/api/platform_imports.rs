@@ -6,7 +6,9 @@ use actix_web::http::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::TestResponse;
+use mcn::sales::imports::table::xlsx_file::{Cell, XlsxFile};
+
+use crate::helpers::{Spawn as TestAppBuilder, TestResponse};
 use crate::sales::{Shop, shop};
 
 /// A table: a header and rows given as (header, value) pairs; other cells are `-`.
@@ -790,4 +792,422 @@ async fn bad_rows_are_named_by_their_line_and_column() {
         );
     }
     assert_eq!(problem["rejected"], 2);
+}
+
+/// An XLSX workbook of `sheets` (name, rows of cells; the first row of each is its header).
+fn workbook(sheets: &[(&str, Vec<Vec<Cell<'_>>>)]) -> Vec<u8> {
+    let mut file = XlsxFile::new(std::io::Cursor::new(Vec::new()));
+    for (name, rows) in sheets {
+        file.sheet(name).unwrap();
+        for row in rows {
+            file.row(row).unwrap();
+        }
+    }
+    file.finish().unwrap().into_inner()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+const KUAISHOU: &[&str] = &[
+    "订单号",
+    "赠品订单号",
+    "订单创建时间",
+    "订单支付时间",
+    "订单状态",
+    "实付款",
+    "快递费",
+    "成交数量",
+    "售后状态",
+    "商品名称",
+    "商品ID",
+    "商品规格",
+    "SKU编码",
+    "商品单价",
+    "渠道",
+    "CPS达人ID",
+    "CPS达人昵称",
+    "预估推广佣金",
+    "预估推广者分佣比例",
+];
+
+fn text_row(cells: &[&'static str]) -> Vec<Cell<'static>> {
+    cells.iter().map(|c| Cell::Text(c)).collect()
+}
+
+/// A Kuaishou order row: the order id and quantity typed as numbers, the paid time as an Excel
+/// date cell, as the platform's XLSX has them.
+fn kuaishou_row(
+    order: f64,
+    host: &'static str,
+    status: &'static str,
+    after_sale: &'static str,
+    paid: &'static str,
+) -> Vec<Cell<'static>> {
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 10, 3)
+        .unwrap()
+        .and_hms_opt(20, 15, 0)
+        .unwrap();
+    vec![
+        Cell::Number(order),
+        Cell::Text("-"),
+        Cell::DateTime(at),
+        Cell::DateTime(at),
+        Cell::Text(status),
+        Cell::Text(paid),
+        Cell::Text("¥0.00"),
+        Cell::Number(2.0),
+        Cell::Text(after_sale),
+        Cell::Text("丝绒口红"),
+        Cell::Text("72000001"),
+        Cell::Text("红色"),
+        Cell::Text("-"),
+        Cell::Text("¥649.95"),
+        Cell::Text("分销"),
+        Cell::Text(host),
+        Cell::Text("主播"),
+        Cell::Text("¥389.97"),
+        Cell::Text("30.0%"),
+    ]
+}
+
+async fn kuaishou_shop(name: &str) -> Shop {
+    let shop = shop(name).await;
+    let account = shop
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/influencers/{}/platform-accounts", shop.host),
+            Some(&shop.owner),
+            Some(
+                json!({ "platform": "kuaishou", "handle": "快手小美", "platform_user_id": "ks-1" }),
+            ),
+        )
+        .await;
+    assert_eq!(account.status, 201, "{}", account.text());
+    assert_eq!(
+        map_item(&shop, "kuaishou", "72000001", None).await.status,
+        201
+    );
+    shop
+}
+
+#[actix_web::test]
+async fn a_kuaishou_xlsx_of_two_sheets_imports_and_a_bad_row_is_named_by_sheet_and_row() {
+    let shop = kuaishou_shop("Kuaishou Export Co").await;
+    let file = workbook(&[
+        (
+            "订单1",
+            vec![
+                text_row(KUAISHOU),
+                kuaishou_row(2_026_100_300_001.0, "ks-1", "交易成功", "-", "¥1,299.90"),
+            ],
+        ),
+        (
+            "订单2",
+            vec![
+                text_row(KUAISHOU),
+                kuaishou_row(2_026_100_300_002.0, "ks-999", "交易成功", "-", "¥10.00"),
+                kuaishou_row(
+                    2_026_100_300_003.0,
+                    "ks-1",
+                    "交易关闭",
+                    "退款成功",
+                    "¥99.00",
+                ),
+            ],
+        ),
+    ]);
+    let answer = shop.import("?file_name=kuaishou.xlsx", XLSX, file).await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    let result = answer.json();
+    assert_eq!(result["format"], "kuaishou_orders");
+    assert_eq!(result["content_type"], XLSX);
+    assert_eq!(counts(&result), [2, 0, 0, 0, 1, 0, 0], "{result}");
+    let lines = ledger(&shop).await;
+    let paid = find(&lines, "2026100300001");
+    assert_eq!(
+        (
+            &paid["platform"],
+            &paid["gross"],
+            &paid["quantity"],
+            &paid["commission_percent"]
+        ),
+        (
+            &json!("kuaishou"),
+            &json!("1299.90"),
+            &json!(2),
+            &json!("30.00")
+        )
+    );
+    assert_eq!(
+        paid["sold_at"], "2026-10-03T12:15:00Z",
+        "the date cell in Beijing time"
+    );
+    assert_eq!(find(&lines, "2026100300003")["status"], "refunded");
+
+    let bad = workbook(&[
+        (
+            "订单1",
+            vec![
+                text_row(KUAISHOU),
+                kuaishou_row(2_026_100_300_011.0, "ks-1", "交易成功", "-", "¥1.00"),
+            ],
+        ),
+        (
+            "订单2",
+            vec![
+                text_row(KUAISHOU),
+                kuaishou_row(2_026_100_300_012.0, "ks-1", "交易成功", "-", "¥1.00"),
+                kuaishou_row(2_026_100_300_013.0, "ks-1", "交易成功", "-", "一百元"),
+            ],
+        ),
+    ]);
+    let problem = shop
+        .import("", XLSX, bad)
+        .await
+        .problem(422, "import_rejected");
+    assert_eq!(problem["errors"][0]["sheet"], "订单2");
+    assert_eq!(problem["errors"][0]["line"], 3);
+    assert_eq!(problem["errors"][0]["field"], "实付款");
+
+    // Another header on the second sheet refuses the file, naming the sheet.
+    let mixed = workbook(&[
+        (
+            "订单1",
+            vec![
+                text_row(KUAISHOU),
+                kuaishou_row(2_026_100_300_021.0, "ks-1", "交易成功", "-", "¥1.00"),
+            ],
+        ),
+        (
+            "汇总",
+            vec![text_row(&["合计", "金额"]), text_row(&["1", "¥1.00"])],
+        ),
+    ]);
+    let problem = shop
+        .import("", XLSX, mixed)
+        .await
+        .problem(422, "sheet_header_mismatch");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("汇总"),
+        "{problem}"
+    );
+}
+
+#[actix_web::test]
+async fn hostile_workbooks_are_refused_within_the_limits() {
+    let app = TestAppBuilder::new()
+        .await
+        .settings(|s| {
+            s.imports.max_unpacked_bytes = 1 << 20;
+            s.imports.max_rows = 3;
+        })
+        .start()
+        .await;
+    let owner = app.signup_agency("Hostile Files Co").await;
+    let send = async |body: Vec<u8>| {
+        let request = app
+            .request(Method::POST, "/v1/sales/imports")
+            .bearer_auth(&owner.access_token)
+            .insert_header(("content-type", XLSX));
+        TestResponse::read(request.send_body(body).await).await
+    };
+    // A sheet that unpacks to 8 MiB from a few KiB.
+    let mut bomb = XlsxFile::new(std::io::Cursor::new(Vec::new()));
+    let sheet = format!(
+        "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{}</sheetData></worksheet>",
+        " ".repeat(8 << 20)
+    );
+    bomb.raw_sheet("Sheet1", sheet.as_bytes()).unwrap();
+    let bomb = bomb.finish().unwrap().into_inner();
+    assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+    send(bomb).await.problem(413, "payload_too_large");
+
+    // Entities that would expand without bound are not expanded.
+    let laughs = concat!(
+        "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">",
+        "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">",
+        "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>",
+        "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
+        "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>&lol3;</t></is></c></row></sheetData></worksheet>"
+    );
+    let mut file = XlsxFile::new(std::io::Cursor::new(Vec::new()));
+    file.raw_sheet("Sheet1", laughs.as_bytes()).unwrap();
+    let answer = send(file.finish().unwrap().into_inner()).await;
+    assert!(
+        matches!(answer.status.as_u16(), 413 | 422),
+        "refused: {} {}",
+        answer.status,
+        answer.text()
+    );
+
+    // More rows than an import takes.
+    let mut rows = vec![text_row(KUAISHOU)];
+    for n in 0..5 {
+        rows.push(kuaishou_row(f64::from(n), "ks-1", "交易成功", "-", "¥1.00"));
+    }
+    send(workbook(&[("订单", rows)]))
+        .await
+        .problem(413, "payload_too_large");
+
+    // Not a workbook at all.
+    send(b"PK\x03\x04 not really".to_vec())
+        .await
+        .problem(422, "invalid_xlsx");
+}
+
+#[actix_web::test]
+async fn any_other_export_reads_through_a_saved_mapping() {
+    let shop = shop("Saved Mapping Co").await;
+    let account = shop
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/influencers/{}/platform-accounts", shop.host),
+            Some(&shop.owner),
+            Some(json!({ "platform": "xiaohongshu", "handle": "小红薯", "platform_user_id": "xhs-1" })),
+        )
+        .await;
+    assert_eq!(account.status, 201, "{}", account.text());
+    assert_eq!(
+        map_item(&shop, "xiaohongshu", "XHS-ITEM-9", None)
+            .await
+            .status,
+        201
+    );
+    let created = shop
+        .app
+        .call(
+            Method::POST,
+            "/v1/import-mappings",
+            Some(&shop.owner),
+            Some(json!({
+                "name": "Xiaohongshu orders", "platform": "xiaohongshu",
+                "columns": [
+                    { "header": "Order No", "field": "external_order_id" },
+                    { "header": "Paid At", "field": "sold_at" },
+                    { "header": "Creator", "field": "platform_user_id" },
+                    { "header": "Item", "field": "item_id" },
+                    { "header": "Qty", "field": "quantity" },
+                    { "header": "Paid (fen)", "field": "amount" },
+                    { "header": "State", "field": "status" }
+                ],
+                "status_values": { "DONE": "paid", "REFUNDED": "refunded", "WAIT_PAY": "not_paid" },
+                "amount_unit": "fen", "time_zone": "UTC"
+            })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let mapping = created.json()["id"].as_str().unwrap().to_owned();
+    let file = "Order No,Paid At,Creator,Item,Qty,Paid (fen),State\n\
+                X-1,2026-10-01 12:00:00,xhs-1,XHS-ITEM-9,1,12990,DONE\n\
+                X-2,2026-10-01 13:00:00,xhs-1,XHS-ITEM-9,2,5000,REFUNDED\n\
+                X-3,-,xhs-1,XHS-ITEM-9,1,100,WAIT_PAY\n\
+                X-4,2026-10-01 14:00:00,xhs-404,XHS-ITEM-9,1,100,DONE\n";
+    // Without the mapping the header is not a known format.
+    shop.import("", "text/csv", file)
+        .await
+        .problem(422, "invalid_header");
+    let answer = shop
+        .import(&format!("?mapping={mapping}"), "text/csv", file)
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    let result = answer.json();
+    assert_eq!(
+        (&result["format"], &result["mapping_id"]),
+        (&json!("mapping"), &json!(mapping))
+    );
+    assert_eq!(counts(&result), [2, 0, 0, 0, 1, 1, 0]);
+    let lines = ledger(&shop).await;
+    let first = find(&lines, "X-1");
+    assert_eq!(
+        (&first["platform"], &first["gross"], &first["sold_at"]),
+        (
+            &json!("xiaohongshu"),
+            &json!("129.90"),
+            &json!("2026-10-01T12:00:00Z")
+        )
+    );
+    assert_eq!(find(&lines, "X-2")["status"], "refunded");
+
+    // A built-in format copied and adjusted where the platform renamed a column.
+    let copied = shop
+        .app
+        .call(
+            Method::POST,
+            "/v1/import-mappings",
+            Some(&shop.owner),
+            Some(json!({ "name": "Kuaishou renamed", "from_format": "kuaishou_orders" })),
+        )
+        .await;
+    assert_eq!(copied.status, 201, "{}", copied.text());
+    let copied = copied.json();
+    let columns: Vec<Value> = copied["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            if c["header"] == "实付款" {
+                json!({ "header": "实付金额", "field": "amount" })
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    let patched = crate::subresources::patch(
+        &shop.app,
+        &shop.owner,
+        &format!("/v1/import-mappings/{}", copied["id"].as_str().unwrap()),
+        None,
+        json!({ "columns": columns }),
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let account = shop
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/influencers/{}/platform-accounts", shop.host),
+            Some(&shop.owner),
+            Some(json!({ "platform": "kuaishou", "handle": "快手", "platform_user_id": "ks-1" })),
+        )
+        .await;
+    assert_eq!(account.status, 201);
+    assert_eq!(
+        map_item(&shop, "kuaishou", "72000001", None).await.status,
+        201
+    );
+    let renamed: Vec<&'static str> = KUAISHOU
+        .iter()
+        .map(|h| if *h == "实付款" { "实付金额" } else { h })
+        .collect();
+    let file = workbook(&[(
+        "Sheet1",
+        vec![
+            text_row(&renamed),
+            kuaishou_row(2_026_100_400_001.0, "ks-1", "交易成功", "-", "¥88.00"),
+        ],
+    )]);
+    shop.import("", XLSX, file.clone())
+        .await
+        .problem(422, "invalid_header");
+    let answer = shop
+        .import(
+            &format!("?mapping={}", copied["id"].as_str().unwrap()),
+            XLSX,
+            file,
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    assert_eq!(
+        find(&ledger(&shop).await, "2026100400001")["gross"],
+        "88.00"
+    );
+
+    // Another agency's mapping is not found.
+    let other = crate::sales::shop("Other Mapping Co").await;
+    other
+        .import(&format!("?mapping={mapping}"), "text/csv", "a,b\n1,2\n")
+        .await
+        .problem(404, "not_found");
 }
