@@ -27,6 +27,14 @@ impl Table {
 
     /// Adds a row; cells not named are `-` (the exports' "nothing").
     pub fn row(mut self, cells: &[(&str, &str)]) -> Self {
+        self.push(cells);
+        self
+    }
+
+    pub fn push(&mut self, cells: &[(&str, &str)]) {
+        for (name, _) in cells {
+            assert!(self.header.contains(name), "no column {name}");
+        }
         let row = self
             .header
             .iter()
@@ -37,11 +45,7 @@ impl Table {
                     .map_or("-".to_owned(), |(_, v)| (*v).to_owned())
             })
             .collect();
-        for (name, _) in cells {
-            assert!(self.header.contains(name), "no column {name}");
-        }
         self.rows.push(row);
-        self
     }
 
     /// As CSV (every cell quoted, CRLF line ends).
@@ -99,45 +103,50 @@ pub const DOUYIN: &[&str] = &[
     "取消原因",
 ];
 
-/// A Douyin sub-order row: the order's ids padded with a tab as the export writes them.
-pub fn douyin_row(
-    sub: &str,
-    host: &str,
-    item: &str,
-    quantity: &str,
-    paid: &str,
-) -> Vec<(&'static str, String)> {
-    vec![
-        ("主订单编号", format!("{}\t", &sub[..sub.len() - 1])),
-        ("子订单编号", format!("{sub}\t")),
-        ("选购商品", "丝绒口红".to_owned()),
-        ("商品数量", quantity.to_owned()),
-        ("商品ID", format!("{item}\t")),
-        ("订单应付金额", paid.to_owned()),
-        ("订单提交时间", "2026-09-22 21:20:00".to_owned()),
-        ("支付完成时间", "2026/9/22 21:25".to_owned()),
-        ("订单状态", "已完成".to_owned()),
-        ("达人ID", host.to_owned()),
-        ("达人昵称", "别人".to_owned()),
-    ]
-}
+/// A Douyin sub-order: its id, the host's 达人ID, the item id, the quantity and the paid amount.
+pub type DouyinOrder<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
 
-fn with(
-    mut row: Vec<(&'static str, String)>,
-    changes: &[(&'static str, &str)],
-) -> Vec<(&'static str, String)> {
-    for (name, value) in changes {
-        match row.iter_mut().find(|(n, _)| n == name) {
-            Some(cell) => cell.1 = (*value).to_owned(),
-            None => row.push((name, (*value).to_owned())),
+impl Table {
+    /// Adds a Douyin sub-order row, its ids padded with a tab as the export writes them, paid
+    /// at an Excel-resaved time, `changes` replacing cells.
+    pub fn push_douyin(&mut self, order: DouyinOrder<'_>, changes: &[(&str, &str)]) {
+        let (sub, host, item, quantity, paid) = order;
+        let mut cells: Vec<(&str, String)> = vec![
+            ("主订单编号", format!("{}\t", &sub[..sub.len() - 1])),
+            ("子订单编号", format!("{sub}\t")),
+            ("选购商品", "丝绒口红".to_owned()),
+            ("商品数量", quantity.to_owned()),
+            ("商品ID", format!("{item}\t")),
+            ("订单应付金额", paid.to_owned()),
+            ("订单提交时间", "2026-09-22 21:20:00".to_owned()),
+            ("支付完成时间", "2026/9/22 21:25".to_owned()),
+            ("订单状态", "已完成".to_owned()),
+            ("达人ID", host.to_owned()),
+            ("达人昵称", "别人".to_owned()),
+        ];
+        for (name, value) in changes {
+            match cells.iter_mut().find(|(n, _)| n == name) {
+                Some(cell) => cell.1 = (*value).to_owned(),
+                None => cells.push((name, (*value).to_owned())),
+            }
         }
+        let cells: Vec<(&str, &str)> = cells.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.push(&cells);
     }
-    row
 }
 
-fn add(table: Table, row: &[(&'static str, String)]) -> Table {
-    let cells: Vec<(&str, &str)> = row.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    table.row(&cells)
+/// Gives the shop's host an account on `platform`.
+async fn add_account(shop: &Shop, platform: &str, handle: &str, user_id: &str) {
+    let account = shop
+        .app
+        .call(
+            Method::POST,
+            &format!("/v1/influencers/{}/platform-accounts", shop.host),
+            Some(&shop.owner),
+            Some(json!({ "platform": platform, "handle": handle, "platform_user_id": user_id })),
+        )
+        .await;
+    assert_eq!(account.status, 201, "{}", account.text());
 }
 
 /// Maps `item` (and `sku`) on `platform` to the shop's product.
@@ -191,62 +200,45 @@ async fn douyin_shop(name: &str) -> Shop {
 fn douyin_file() -> Table {
     let mut table = Table::new(DOUYIN);
     // Ours: 3 units for ¥1,000.00 (a price that does not divide evenly).
-    table = add(
-        table,
-        &douyin_row("69200000000000011", "dy-777", "3580001", "3", "¥1,000.00"),
+    table.push_douyin(
+        ("69200000000000011", "dy-777", "3580001", "3", "¥1,000.00"),
+        &[],
     );
     // Ours, refunded: closed with a refund.
-    table = add(
-        table,
-        &with(
-            douyin_row("69200000000000021", "dy-777", "3580001", "1", "1,299.90"),
-            &[("订单状态", "已关闭"), ("售后状态", "同意退款，退款成功")],
-        ),
+    table.push_douyin(
+        ("69200000000000021", "dy-777", "3580001", "1", "1,299.90"),
+        &[("订单状态", "已关闭"), ("售后状态", "同意退款，退款成功")],
     );
     // Ours by the nickname alone.
-    table = add(
-        table,
-        &with(
-            douyin_row("69200000000000031", "", "3580001", "1", "59.90"),
-            &[("达人ID", "-"), ("达人昵称", "@seller")],
-        ),
+    table.push_douyin(
+        ("69200000000000031", "", "3580001", "1", "59.90"),
+        &[("达人ID", "-"), ("达人昵称", "@seller")],
     );
     // Another creator's order, and the shop's own sale (no creator).
-    table = add(
-        table,
-        &douyin_row("69200000000000041", "dy-999", "3580001", "1", "10.00"),
+    table.push_douyin(
+        ("69200000000000041", "dy-999", "3580001", "1", "10.00"),
+        &[],
     );
-    table = add(
-        table,
-        &with(
-            douyin_row("69200000000000051", "-", "3580001", "1", "10.00"),
-            &[("达人昵称", "-")],
-        ),
+    table.push_douyin(
+        ("69200000000000051", "-", "3580001", "1", "10.00"),
+        &[("达人昵称", "-")],
     );
     // Another creator's row that is wrong in every way is still not ours.
-    table = add(
-        table,
-        &with(
-            douyin_row("69200000000000081", "dy-998", "", "x", "ten"),
-            &[("订单状态", "火星状态")],
-        ),
+    table.push_douyin(
+        ("69200000000000081", "dy-998", "", "x", "ten"),
+        &[("订单状态", "火星状态")],
     );
     // Not paid yet.
-    table = add(
-        table,
-        &with(
-            douyin_row("69200000000000061", "dy-777", "3580001", "1", "10.00"),
-            &[("订单状态", "待支付"), ("支付完成时间", "-")],
-        ),
+    table.push_douyin(
+        ("69200000000000061", "dy-777", "3580001", "1", "10.00"),
+        &[("订单状态", "待支付"), ("支付完成时间", "-")],
     );
     // Closed before it was paid: a cancelled line, at the time the order was placed.
-    add(
-        table,
-        &with(
-            douyin_row("69200000000000071", "dy-777", "3580001", "1", "10.00"),
-            &[("订单状态", "已关闭"), ("支付完成时间", "-")],
-        ),
-    )
+    table.push_douyin(
+        ("69200000000000071", "dy-777", "3580001", "1", "10.00"),
+        &[("订单状态", "已关闭"), ("支付完成时间", "-")],
+    );
+    table
 }
 
 #[actix_web::test]
@@ -310,18 +302,12 @@ async fn a_douyin_order_export_imports_as_it_is() {
 #[actix_web::test]
 async fn a_later_export_updates_status_and_refunds_as_refund_entries() {
     let shop = douyin_shop("Douyin Later Co").await;
-    let first = add(
-        Table::new(DOUYIN),
-        &douyin_row("69300000000000011", "dy-777", "3580001", "2", "200.00"),
-    );
+    let order = ("69300000000000011", "dy-777", "3580001", "2", "200.00");
+    let mut first = Table::new(DOUYIN);
+    first.push_douyin(order, &[]);
     assert_eq!(shop.import("", "text/csv", first.csv()).await.status, 201);
-    let later = add(
-        Table::new(DOUYIN),
-        &with(
-            douyin_row("69300000000000011", "dy-777", "3580001", "2", "200.00"),
-            &[("订单状态", "已关闭"), ("售后状态", "退款成功")],
-        ),
-    );
+    let mut later = Table::new(DOUYIN);
+    later.push_douyin(order, &[("订单状态", "已关闭"), ("售后状态", "退款成功")]);
     let answer = shop.import("", "text/csv", later.csv()).await;
     assert_eq!(answer.status, 201, "{}", answer.text());
     assert_eq!(counts(&answer.json()), [0, 1, 0, 0, 0, 0, 0]);
@@ -353,25 +339,22 @@ async fn unmapped_items_are_summarised_and_importing_again_after_mapping_inserts
 {
     let shop = douyin_shop("Douyin Mapping Co").await;
     let mut table = Table::new(DOUYIN);
-    table = add(
-        table,
-        &douyin_row("69400000000000011", "dy-777", "3580001", "1", "10.00"),
+    table.push_douyin(
+        ("69400000000000011", "dy-777", "3580001", "1", "10.00"),
+        &[],
     );
-    table = add(
-        table,
-        &with(
-            douyin_row("69400000000000021", "dy-777", "4470002", "1", "20.00"),
-            &[("选购商品", "新品眼影")],
-        ),
+    table.push_douyin(
+        ("69400000000000021", "dy-777", "4470002", "1", "20.00"),
+        &[("选购商品", "新品眼影")],
     );
-    table = add(
-        table,
-        &douyin_row("69400000000000031", "dy-777", "4470002", "2", "40.00"),
+    table.push_douyin(
+        ("69400000000000031", "dy-777", "4470002", "2", "40.00"),
+        &[],
     );
     // Another creator's row of the unknown item is not ours, and does not count as unmapped.
-    table = add(
-        table,
-        &douyin_row("69400000000000041", "dy-999", "4470002", "1", "20.00"),
+    table.push_douyin(
+        ("69400000000000041", "dy-999", "4470002", "1", "20.00"),
+        &[],
     );
     let file = table.csv();
 
@@ -424,14 +407,11 @@ async fn unmapped_items_are_summarised_and_importing_again_after_mapping_inserts
 async fn a_dry_run_answers_the_counts_and_writes_nothing() {
     let shop = douyin_shop("Douyin Preview Co").await;
     let mut table = douyin_file();
-    table = add(
-        table,
-        &douyin_row("69500000000000011", "dy-777", "9990001", "1", "10.00"),
+    table.push_douyin(
+        ("69500000000000011", "dy-777", "9990001", "1", "10.00"),
+        &[],
     );
-    table = add(
-        table,
-        &douyin_row("69500000000000021", "dy-777", "3580001", "1", "ten"),
-    );
+    table.push_douyin(("69500000000000021", "dy-777", "3580001", "1", "ten"), &[]);
     let answer = shop.import("?dry_run=true", "text/csv", table.csv()).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     let preview = answer.json();
@@ -592,16 +572,7 @@ const WECHAT: &[&str] = &[
 #[actix_web::test]
 async fn a_wechat_shop_export_keys_lines_by_order_item_and_attributes() {
     let shop = shop("WeChat Export Co").await;
-    let account = shop
-        .app
-        .call(
-            Method::POST,
-            &format!("/v1/influencers/{}/platform-accounts", shop.host),
-            Some(&shop.owner),
-            Some(json!({ "platform": "wechat_channels", "handle": "小美直播间", "platform_user_id": "wx-1" })),
-        )
-        .await;
-    assert_eq!(account.status, 201, "{}", account.text());
+    add_account(&shop, "wechat_channels", "小美直播间", "wx-1").await;
     assert_eq!(
         map_item(&shop, "wechat_channels", "10000123", None)
             .await
@@ -748,21 +719,15 @@ async fn alliance_kuaishou_and_pinduoduo_files_are_recognised() {
 async fn bad_rows_are_named_by_their_line_and_column() {
     let shop = douyin_shop("Douyin Errors Co").await;
     let mut table = Table::new(DOUYIN);
-    table = add(
-        table,
-        &douyin_row("69600000000000011", "dy-777", "3580001", "1", "10.00"),
+    table.push_douyin(
+        ("69600000000000011", "dy-777", "3580001", "1", "10.00"),
+        &[],
     );
-    table = add(
-        table,
-        &with(
-            douyin_row("69600000000000021", "dy-777", "3580001", "0", "12,34.00"),
-            &[("订单状态", "火星状态"), ("支付完成时间", "22/09/2026")],
-        ),
+    table.push_douyin(
+        ("69600000000000021", "dy-777", "3580001", "0", "12,34.00"),
+        &[("订单状态", "火星状态"), ("支付完成时间", "22/09/2026")],
     );
-    table = add(
-        table,
-        &douyin_row("6.95355E+18", "dy-777", "3580001", "1", "10.00"),
-    );
+    table.push_douyin(("6.95355E+18", "dy-777", "3580001", "1", "10.00"), &[]);
     let problem = shop
         .import("", "text/csv", table.csv())
         .await
@@ -1059,16 +1024,7 @@ async fn hostile_workbooks_are_refused_within_the_limits() {
 #[actix_web::test]
 async fn any_other_export_reads_through_a_saved_mapping() {
     let shop = shop("Saved Mapping Co").await;
-    let account = shop
-        .app
-        .call(
-            Method::POST,
-            &format!("/v1/influencers/{}/platform-accounts", shop.host),
-            Some(&shop.owner),
-            Some(json!({ "platform": "xiaohongshu", "handle": "小红薯", "platform_user_id": "xhs-1" })),
-        )
-        .await;
-    assert_eq!(account.status, 201, "{}", account.text());
+    add_account(&shop, "xiaohongshu", "小红薯", "xhs-1").await;
     assert_eq!(
         map_item(&shop, "xiaohongshu", "XHS-ITEM-9", None)
             .await
@@ -1163,16 +1119,7 @@ async fn any_other_export_reads_through_a_saved_mapping() {
     )
     .await;
     assert_eq!(patched.status, 200, "{}", patched.text());
-    let account = shop
-        .app
-        .call(
-            Method::POST,
-            &format!("/v1/influencers/{}/platform-accounts", shop.host),
-            Some(&shop.owner),
-            Some(json!({ "platform": "kuaishou", "handle": "快手", "platform_user_id": "ks-1" })),
-        )
-        .await;
-    assert_eq!(account.status, 201);
+    add_account(&shop, "kuaishou", "快手", "ks-1").await;
     assert_eq!(
         map_item(&shop, "kuaishou", "72000001", None).await.status,
         201
