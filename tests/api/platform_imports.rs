@@ -835,6 +835,16 @@ fn kuaishou_row(
     ]
 }
 
+/// A Kuaishou export of two sheets, 订单1 and 订单2, each with the header.
+fn kuaishou_book(first: Vec<Vec<Cell<'static>>>, second: Vec<Vec<Cell<'static>>>) -> Vec<u8> {
+    let sheet = |rows: Vec<Vec<Cell<'static>>>| {
+        std::iter::once(text_row(KUAISHOU))
+            .chain(rows)
+            .collect::<Vec<_>>()
+    };
+    workbook(&[("订单1", sheet(first)), ("订单2", sheet(second))])
+}
+
 async fn kuaishou_shop(name: &str) -> Shop {
     let shop = shop(name).await;
     let account = shop
@@ -859,29 +869,25 @@ async fn kuaishou_shop(name: &str) -> Shop {
 #[actix_web::test]
 async fn a_kuaishou_xlsx_of_two_sheets_imports_and_a_bad_row_is_named_by_sheet_and_row() {
     let shop = kuaishou_shop("Kuaishou Export Co").await;
-    let file = workbook(&[
-        (
-            "订单1",
-            vec![
-                text_row(KUAISHOU),
-                kuaishou_row(2_026_100_300_001.0, "ks-1", "交易成功", "-", "¥1,299.90"),
-            ],
-        ),
-        (
-            "订单2",
-            vec![
-                text_row(KUAISHOU),
-                kuaishou_row(2_026_100_300_002.0, "ks-999", "交易成功", "-", "¥10.00"),
-                kuaishou_row(
-                    2_026_100_300_003.0,
-                    "ks-1",
-                    "交易关闭",
-                    "退款成功",
-                    "¥99.00",
-                ),
-            ],
-        ),
-    ]);
+    let file = kuaishou_book(
+        vec![kuaishou_row(
+            2_026_100_300_001.0,
+            "ks-1",
+            "交易成功",
+            "-",
+            "¥1,299.90",
+        )],
+        vec![
+            kuaishou_row(2_026_100_300_002.0, "ks-999", "交易成功", "-", "¥10.00"),
+            kuaishou_row(
+                2_026_100_300_003.0,
+                "ks-1",
+                "交易关闭",
+                "退款成功",
+                "¥99.00",
+            ),
+        ],
+    );
     let answer = shop.import("?file_name=kuaishou.xlsx", XLSX, file).await;
     assert_eq!(answer.status, 201, "{}", answer.text());
     let result = answer.json();
@@ -910,23 +916,19 @@ async fn a_kuaishou_xlsx_of_two_sheets_imports_and_a_bad_row_is_named_by_sheet_a
     );
     assert_eq!(find(&lines, "2026100300003")["status"], "refunded");
 
-    let bad = workbook(&[
-        (
-            "订单1",
-            vec![
-                text_row(KUAISHOU),
-                kuaishou_row(2_026_100_300_011.0, "ks-1", "交易成功", "-", "¥1.00"),
-            ],
-        ),
-        (
-            "订单2",
-            vec![
-                text_row(KUAISHOU),
-                kuaishou_row(2_026_100_300_012.0, "ks-1", "交易成功", "-", "¥1.00"),
-                kuaishou_row(2_026_100_300_013.0, "ks-1", "交易成功", "-", "一百元"),
-            ],
-        ),
-    ]);
+    let bad = kuaishou_book(
+        vec![kuaishou_row(
+            2_026_100_300_011.0,
+            "ks-1",
+            "交易成功",
+            "-",
+            "¥1.00",
+        )],
+        vec![
+            kuaishou_row(2_026_100_300_012.0, "ks-1", "交易成功", "-", "¥1.00"),
+            kuaishou_row(2_026_100_300_013.0, "ks-1", "交易成功", "-", "一百元"),
+        ],
+    );
     let problem = shop
         .import("", XLSX, bad)
         .await
