@@ -1,7 +1,7 @@
 //! A product as the platforms list it: `/v1/products/{id}/platform-items`. A mapping names the
 //! platform's item id and, optionally, one SKU code of that item (none: every SKU of the item).
 //! Imports of the platforms' own export files find a line's product through these
-//! ([`crate::sales::lookup::platform_items`]), so within an agency one platform item (with one
+//! (the sales import's platform item look-up), so within an agency one platform item (with one
 //! SKU code, or with none) maps to one product: the database's unique key says so.
 
 use actix_web::{HttpResponse, web};

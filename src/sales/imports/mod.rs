@@ -6,9 +6,11 @@
 //! then read by [`parse`] (over [`table`]) on a blocking thread while [`run`] writes the rows in
 //! one transaction, so memory stays bounded whatever the file size.
 
+mod choose;
 mod parse;
 mod run;
 pub mod table;
+mod tally;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};

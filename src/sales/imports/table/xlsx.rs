@@ -354,4 +354,6 @@ impl Sheet<'_> {
 }
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod tests;
