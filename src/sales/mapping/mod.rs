@@ -10,6 +10,7 @@ pub mod dto;
 pub mod handlers;
 pub mod saved;
 pub mod spec;
+pub mod status;
 pub mod values;
 
 pub use saved::load_spec;
