@@ -245,6 +245,21 @@ fn douyin_file() -> Table {
 async fn a_douyin_order_export_imports_as_it_is() {
     let shop = douyin_shop("Douyin Export Co").await;
     let file = format!("\u{feff}{}", douyin_file().csv());
+    // The file names each row's host: influencer_id does not apply, nor a format and a mapping.
+    shop.import(
+        &format!("?influencer_id={}", shop.host),
+        "text/csv",
+        file.clone(),
+    )
+    .await
+    .problem(422, "not_applicable");
+    shop.import(
+        &format!("?format=douyin_orders&mapping={}", Uuid::now_v7()),
+        "text/csv",
+        file.clone(),
+    )
+    .await
+    .problem(422, "not_applicable");
     let answer = shop
         .import("?file_name=douyin.csv", "text/csv", file.clone())
         .await;

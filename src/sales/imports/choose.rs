@@ -21,10 +21,11 @@ pub(super) enum Reader {
 /// The header check of a file in our own columns.
 fn standard_header(reading: &Reading, header: &[String]) -> Result<Reader, AppError> {
     if reading.platform.is_some() || reading.host.is_some() {
-        return Err(AppError::BadRequest {
+        return Err(AppError::Unprocessable {
             code: "not_applicable",
             detail: "platform and influencer_id are for platform exports; a file in our own columns names them on each row.".to_owned(),
             errors: Vec::new(),
+            extensions: serde_json::Map::new(),
         });
     }
     let headers: Vec<String> = header
@@ -104,10 +105,11 @@ pub(super) fn choose(
 ) -> Result<(&'static str, Reader), AppError> {
     if let Some(spec) = &reading.mapping {
         if reading.platform.is_some() {
-            return Err(AppError::BadRequest {
+            return Err(AppError::Unprocessable {
                 code: "not_applicable",
                 detail: "A saved mapping names its platform; leave platform out.".to_owned(),
                 errors: Vec::new(),
+                extensions: serde_json::Map::new(),
             });
         }
         let bound = Bound::bind(spec.clone(), header, reading.currency, reading.host)?;

@@ -184,11 +184,11 @@ async fn spool(mut payload: web::Payload, max_bytes: usize) -> Result<Spooled, A
     responses(
         (status = 200, description = "A dry run (`dry_run=true`): what the import would do; nothing was written", body = ImportPreview),
         (status = 201, description = "Committed (with `on_error=skip`, bad rows are listed in `errors`)", body = ImportView),
-        (status = 400, description = "`not_applicable`: `format`, `mapping`, `platform` or `influencer_id` where they do not apply; `unreadable_body`, `malformed_json`"),
+        (status = 400, description = "`unreadable_body`, `malformed_json`"),
         (status = 404, description = "No such saved mapping in this agency"),
         (status = 413, description = "More rows or bytes than an import takes, or an XLSX that unpacks to more than it may"),
         (status = 415, description = "Neither text/csv, XLSX nor application/json"),
-        (status = 422, description = "`import_rejected`: bad rows (every one listed with its line) and nothing written; `invalid_header`, `missing_columns`, `ambiguous_format`, `influencer_required`, `platform_not_applicable`, `sheet_header_mismatch`, `invalid_xlsx`, `empty_file`"),
+        (status = 422, description = "`import_rejected`: bad rows (every one listed with its line) and nothing written; `not_applicable`: `format`, `mapping`, `platform` or `influencer_id` where they do not apply (both a format and a mapping, any of them with JSON, `influencer_id` for a file with a host column); `invalid_header`, `missing_columns`, `ambiguous_format`, `influencer_required`, `platform_not_applicable`, `sheet_header_mismatch`, `invalid_xlsx`, `empty_file`"),
     )
 )]
 pub async fn import_sales(
@@ -216,10 +216,11 @@ pub async fn import_sales(
     }
     let query = query.into_inner();
     let format = query.format.map(ImportFormat::name).transpose()?;
-    let not_applicable = |detail: &str| AppError::BadRequest {
+    let not_applicable = |detail: &str| AppError::Unprocessable {
         code: "not_applicable",
         detail: detail.to_owned(),
         errors: Vec::new(),
+        extensions: serde_json::Map::new(),
     };
     if query.mapping.is_some() && format.is_some() {
         return Err(not_applicable("Name a format or a mapping, not both."));

@@ -111,10 +111,11 @@ impl Bound {
         let has_host = found(Field::PlatformUserId) || found(Field::HostHandle);
         match (has_host, host) {
             (true, Some(_)) => {
-                return Err(AppError::BadRequest {
-                    code: "influencer_id_not_applicable",
+                return Err(AppError::Unprocessable {
+                    code: "not_applicable",
                     detail: "This file names the host of each row; influencer_id is only for files without a host column.".to_owned(),
                     errors: Vec::new(),
+            extensions: serde_json::Map::new(),
                 });
             }
             (false, None) => {
