@@ -5,18 +5,20 @@
 #   bench/gmv.sh      the GMV report, 30 days by platform and day
 #   bench/sales.sh    single-sale POST against pgbench replaying the handler's transaction
 #   bench/imports.sh  twenty 20,000-row imports into a new agency against \copy
+#   bench/platform-imports.sh  a 100,000-row Douyin CSV and Kuaishou XLSX export against \copy
 #   bench/login.sh    logins against the argon2 ceiling; GET /v1/me during a login flood
 # Reads run before writes, so they see exactly the seeded ledger. About 10 to 15 minutes.
 #
 # Usage: bench/run-all.sh [duration of each load, default 20s]
 # Environment: BENCH_SALES (default 200000), BENCH_WRK_CPU (default 1), BENCH_KEEP=1 (keep the
-# database mcn_bench_all), BENCH_ONLY="list gmv" (a subset).
+# database mcn_bench_all), BENCH_ONLY="list gmv" (a subset; platform-imports names
+# bench/platform-imports.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 duration="${1:-20s}"
 bench_setup all 18180
 started=$(date +%s)
-[ "${BENCH_NO_BUILD:-0}" = 1 ] || cargo build --release --quiet --example argon2_ceiling
+[ "${BENCH_NO_BUILD:-0}" = 1 ] || cargo build --release --quiet --example argon2_ceiling --example xlsx_from_csv
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_fresh_database
@@ -29,11 +31,11 @@ export BENCH_DATABASE="$BENCH_DB" BENCH_NO_BUILD=1 BENCH_RESULTS="$BENCH_TMP/all
 unset BENCH_PORT
 : >"$BENCH_RESULTS"
 failed=()
-for scenario in ${BENCH_ONLY:-list gmv sales imports login}; do
+for scenario in ${BENCH_ONLY:-list gmv sales imports platform-imports login}; do
   echo
   echo "######## bench/$scenario.sh"
   case "$scenario" in
-    imports) args=() ;;
+    imports | platform-imports) args=() ;;
     *) args=("$duration") ;;
   esac
   if ! "bench/$scenario.sh" "${args[@]}"; then

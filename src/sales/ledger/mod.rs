@@ -129,17 +129,62 @@ pub async fn insert_new(
     Ok(Some(sale))
 }
 
+/// Lines inserted by one statement.
+const INSERT_CHUNK: usize = 1000;
+
+/// One statement for a chunk of new lines, its columns bound as arrays: the same text whatever
+/// the chunk's length, so it stays prepared (a multi-row `VALUES` of 16 parameters a line is
+/// planned anew for every chunk, and binds 16,000 parameters).
+const INSERT_SALES_SQL: &str = "\
+INSERT INTO sales (agency_id, id, platform, external_order_id, sold_at, influencer_id, \
+    live_session_id, product_id, quantity, unit_price, currency, gross, commission_percent, status, \
+    refunded_amount, import_batch_id) \
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], \
+    $6::uuid[], $7::uuid[], $8::uuid[], $9::int4[], $10::numeric[], $11::text[], $12::numeric[], \
+    $13::numeric[], $14::text[], $15::numeric[], $16::uuid[])";
+
+/// Inserts `lines` in one statement.
+async fn insert_chunk(conn: &mut AsyncPgConnection, lines: &[Sale]) -> Result<(), AppError> {
+    use diesel::sql_types::{Array, Int4, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+    let column = |f: fn(&Sale) -> Uuid| lines.iter().map(f).collect::<Vec<_>>();
+    let text = |f: fn(&Sale) -> &str| lines.iter().map(f).collect::<Vec<_>>();
+    let number = |f: fn(&Sale) -> Decimal| lines.iter().map(f).collect::<Vec<_>>();
+    KeepPrepared(
+        diesel::sql_query(INSERT_SALES_SQL)
+            .bind::<Array<SqlUuid>, _>(column(|l| l.agency_id))
+            .bind::<Array<SqlUuid>, _>(column(|l| l.id))
+            .bind::<Array<Text>, _>(text(|l| l.platform.as_str()))
+            .bind::<Array<Text>, _>(text(|l| l.external_order_id.as_str()))
+            .bind::<Array<Timestamptz>, _>(lines.iter().map(|l| l.sold_at).collect::<Vec<_>>())
+            .bind::<Array<SqlUuid>, _>(column(|l| l.influencer_id))
+            .bind::<Array<Nullable<SqlUuid>>, _>(
+                lines.iter().map(|l| l.live_session_id).collect::<Vec<_>>(),
+            )
+            .bind::<Array<SqlUuid>, _>(column(|l| l.product_id))
+            .bind::<Array<Int4>, _>(lines.iter().map(|l| l.quantity).collect::<Vec<_>>())
+            .bind::<Array<Numeric>, _>(number(|l| l.unit_price))
+            .bind::<Array<Text>, _>(text(|l| l.currency.code()))
+            .bind::<Array<Numeric>, _>(number(|l| l.gross))
+            .bind::<Array<Numeric>, _>(number(|l| l.commission_percent))
+            .bind::<Array<Text>, _>(text(|l| l.status.as_str()))
+            .bind::<Array<Numeric>, _>(number(|l| l.refunded_amount))
+            .bind::<Array<Nullable<SqlUuid>>, _>(
+                lines.iter().map(|l| l.import_batch_id).collect::<Vec<_>>(),
+            ),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Inserts new lines in chunks, with the refund entries of those that arrive refunded.
 async fn insert_all(
     conn: &mut AsyncPgConnection,
     writer: &Writer,
     inserts: &[Sale],
 ) -> Result<(), AppError> {
-    for chunk in inserts.chunks(1000) {
-        diesel::insert_into(sales_table::table)
-            .values(chunk)
-            .execute(conn)
-            .await?;
+    for chunk in inserts.chunks(INSERT_CHUNK) {
+        insert_chunk(conn, chunk).await?;
     }
     let initial_refunds: Vec<Refund> = inserts
         .iter()
