@@ -16,8 +16,7 @@ use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::domain::enums::Platform;
 use crate::error::{AppError, FieldError};
-use crate::sales::ledger::{self, Outcome, Unresolved, Writer};
-use crate::sales::lookup;
+use crate::sales::ledger::{self, Accounts, Outcome, Unresolved, Writer};
 use crate::sales::mapping::apply::Mapped;
 use crate::sales::model::ImportBatch;
 use crate::schema::import_batches;
@@ -129,25 +128,18 @@ async fn take_invalid(
     if invalid.is_empty() {
         return Ok(());
     }
-    let agency_id = ctx.caller.agency_id;
     let users = invalid
         .iter()
         .filter_map(|(_, _, platform, user, _)| Some((*platform, user.as_deref()?)));
-    let accounts = lookup::account_hosts(conn, agency_id, users).await?;
     let handles = invalid
         .iter()
         .filter_map(|(_, _, platform, user, handle)| match user {
             None => Some((*platform, handle.as_deref()?)),
             Some(_) => None,
         });
-    let handles = lookup::handle_hosts(conn, agency_id, handles).await?;
+    let accounts = Accounts::load(conn, ctx.caller.agency_id, users, handles).await?;
     for (at, errors, platform, user_id, handle) in invalid {
-        let ours = match (&user_id, &handle) {
-            (Some(user), _) => accounts.contains_key(&(platform, user.clone())),
-            (None, Some(handle)) => handles.contains_key(&(platform, handle.clone())),
-            (None, None) => false,
-        };
-        if ours {
+        if accounts.ours(platform, user_id.as_ref(), handle.as_ref()) {
             tally.reject(&at, errors);
         } else {
             tally.not_ours(user_id, handle);
@@ -185,10 +177,10 @@ async fn take_rows(
         }
     }
     take_invalid(conn, ctx, tally, invalid).await?;
-    let resolved = ledger::resolve(conn, ctx.caller.agency_id, inputs.clone()).await?;
+    let resolved = ledger::resolve(conn, ctx.caller.agency_id, inputs).await?;
     let mut good_places = Vec::new();
     let mut good = Vec::new();
-    for (((at, name), input), outcome) in places.into_iter().zip(inputs).zip(resolved) {
+    for ((at, name), outcome) in places.into_iter().zip(resolved) {
         match outcome {
             Ok(line) => {
                 good_places.push(at);
@@ -196,11 +188,16 @@ async fn take_rows(
             }
             Err(Unresolved::Errors(errors)) => tally.reject(&at, errors),
             Err(Unresolved::NotOurs { user_id, handle }) => tally.not_ours(user_id, handle),
-            Err(Unresolved::NeedsMapping { item_id, sku_code }) => tally.needs_mapping(
+            Err(Unresolved::NeedsMapping {
+                platform,
+                item_id,
+                sku_code,
+                external_order_id,
+            }) => tally.needs_mapping(
                 &at,
-                input.platform,
+                platform,
                 (item_id, sku_code),
-                (input.external_order_id, name),
+                (external_order_id, name),
             ),
         }
     }

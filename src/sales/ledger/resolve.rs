@@ -54,8 +54,11 @@ pub enum Unresolved {
     },
     /// A platform export's row of one of the agency's hosts whose item no product maps.
     NeedsMapping {
+        platform: Platform,
         item_id: Option<String>,
         sku_code: Option<String>,
+        /// The line's order id, for the summary's example row.
+        external_order_id: String,
     },
 }
 
@@ -79,11 +82,77 @@ impl Unresolved {
     }
 }
 
+/// The agency's hosts behind the platform accounts some lines name, by user id or by handle.
+pub struct Accounts {
+    by_user: HashMap<(Platform, String), Uuid>,
+    by_handle: HashMap<(Platform, String), Vec<Uuid>>,
+}
+
+impl Accounts {
+    /// Looks up the accounts named by `users` (platform, user id) and `handles` (platform,
+    /// handle).
+    pub async fn load<'a>(
+        conn: &mut AsyncPgConnection,
+        agency_id: Uuid,
+        users: impl IntoIterator<Item = (Platform, &'a str)>,
+        handles: impl IntoIterator<Item = (Platform, &'a str)>,
+    ) -> Result<Self, AppError> {
+        Ok(Accounts {
+            by_user: lookup::account_hosts(conn, agency_id, users).await?,
+            by_handle: lookup::handle_hosts(conn, agency_id, handles).await?,
+        })
+    }
+
+    /// Whether an export row naming this account is a row of the agency's hosts (a handle two
+    /// hosts share is: its row is theirs, and an error).
+    pub fn ours(
+        &self,
+        platform: Platform,
+        user_id: Option<&String>,
+        handle: Option<&String>,
+    ) -> bool {
+        !matches!(self.matching(platform, user_id, handle), HostMatch::NotOurs)
+    }
+
+    /// The host an export row names: by its account's user id, else its handle (one host
+    /// only); a row naming no account of the agency is not ours.
+    fn matching(
+        &self,
+        platform: Platform,
+        user_id: Option<&String>,
+        handle: Option<&String>,
+    ) -> HostMatch {
+        if let Some(user) = user_id {
+            return match self.by_user.get(&(platform, user.clone())) {
+                Some(host) => HostMatch::Host(*host),
+                None => HostMatch::NotOurs,
+            };
+        }
+        let Some(handle) = handle else {
+            return HostMatch::NotOurs;
+        };
+        match self
+            .by_handle
+            .get(&(platform, handle.clone()))
+            .map(Vec::as_slice)
+        {
+            None | Some([]) => HostMatch::NotOurs,
+            Some([host]) => HostMatch::Host(*host),
+            Some(_) => HostMatch::Error(FieldError::new(
+                "host_handle",
+                "ambiguous_host",
+                format!(
+                    "several hosts have a {platform} account named `{handle}`: give the accounts' platform user ids"
+                ),
+            )),
+        }
+    }
+}
+
 /// What the look-ups found for a set of lines.
 struct Known {
     hosts: HashSet<Uuid>,
-    accounts: HashMap<(Platform, String), Uuid>,
-    handles: HashMap<(Platform, String), Vec<Uuid>>,
+    accounts: Accounts,
     products: HashMap<Uuid, Decimal>,
     skus: HashMap<String, (Uuid, Decimal)>,
     items: HashMap<(Platform, String, Option<String>), (Uuid, Decimal)>,
@@ -145,47 +214,12 @@ impl Known {
         let sessions = inputs.iter().filter_map(|i| i.live_session_id);
         Ok(Known {
             hosts: lookup::known_hosts(conn, agency_id, host_ids).await?,
-            accounts: lookup::account_hosts(conn, agency_id, accounts).await?,
-            handles: lookup::handle_hosts(conn, agency_id, handles).await?,
+            accounts: Accounts::load(conn, agency_id, accounts, handles).await?,
             products: lookup::products_by_id(conn, agency_id, product_ids).await?,
             skus: lookup::products_by_sku(conn, agency_id, skus).await?,
             items: lookup::platform_items(conn, agency_id, items).await?,
             session_hosts: lookup::session_hosts(conn, agency_id, sessions).await?,
         })
-    }
-
-    /// The host an export row names: by its account's user id, else its handle (one host
-    /// only); a row naming no account of the agency is not ours.
-    fn account(
-        &self,
-        platform: Platform,
-        user_id: Option<&String>,
-        handle: Option<&String>,
-    ) -> HostMatch {
-        if let Some(user) = user_id {
-            return match self.accounts.get(&(platform, user.clone())) {
-                Some(host) => HostMatch::Host(*host),
-                None => HostMatch::NotOurs,
-            };
-        }
-        let Some(handle) = handle else {
-            return HostMatch::NotOurs;
-        };
-        match self
-            .handles
-            .get(&(platform, handle.clone()))
-            .map(Vec::as_slice)
-        {
-            None | Some([]) => HostMatch::NotOurs,
-            Some([host]) => HostMatch::Host(*host),
-            Some(_) => HostMatch::Error(FieldError::new(
-                "host_handle",
-                "ambiguous_host",
-                format!(
-                    "several hosts have a {platform} account named `{handle}`: give the accounts' platform user ids"
-                ),
-            )),
-        }
     }
 
     /// The product an export row names by item id and SKU code.
@@ -214,6 +248,7 @@ impl Known {
             )),
             HostRef::PlatformUser(user) => self
                 .accounts
+                .by_user
                 .get(&(input.platform, user.clone()))
                 .copied()
                 .ok_or_else(|| {
@@ -279,7 +314,10 @@ impl Known {
         let mut errors = Vec::new();
         let host = match &input.host {
             HostRef::Account { user_id, handle } => {
-                match self.account(input.platform, user_id.as_ref(), handle.as_ref()) {
+                match self
+                    .accounts
+                    .matching(input.platform, user_id.as_ref(), handle.as_ref())
+                {
                     HostMatch::Host(host) => Some(host),
                     HostMatch::NotOurs => {
                         return Err(Unresolved::NotOurs {
@@ -297,8 +335,10 @@ impl Known {
             (&input.product, product, host)
         {
             return Err(Unresolved::NeedsMapping {
+                platform: input.platform,
                 item_id: item_id.clone(),
                 sku_code: sku_code.clone(),
+                external_order_id: input.external_order_id,
             });
         }
         if let (Some(session), Some(host)) = (input.live_session_id, host)
