@@ -9,6 +9,7 @@ use rust_decimal::prelude::ToPrimitive as _;
 use super::spec::AmountUnit;
 use crate::domain::currency::Currency;
 use crate::domain::money::MAX_AMOUNT;
+use crate::sales::validate::parse_time;
 
 /// Texts that mean "nothing here" in the exports (after [`clean`]).
 const NOTHING: &[&str] = &["-", "--", "—", "null", "NULL", "无退款申请", "没有申请退款"];
@@ -123,13 +124,12 @@ pub fn quantity(text: &str) -> Result<i32, String> {
 /// `YYYY/M/D H:MM[:SS]`, or a date alone (its midnight).
 pub fn time(text: &str, zone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Some(at.with_timezone(&Utc));
+    // Our own columns' forms first (RFC 3339 and `YYYY-MM-DD HH:MM[:SS]`), then what exports and
+    // Excel add to them.
+    if let Some(at) = parse_time(text, zone) {
+        return Some(at);
     }
     let naive = [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
         "%Y/%m/%d %H:%M:%S",
         "%Y/%m/%d %H:%M",
         "%Y-%m-%d %H:%M:%S%.f",

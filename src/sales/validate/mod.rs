@@ -15,6 +15,7 @@ use crate::domain::currency::Currency;
 use crate::domain::enums::Platform;
 use crate::domain::money::{parse_amount, parse_currency};
 use crate::error::FieldError;
+pub use fields::parse_time;
 use fields::{Row, present, text};
 use settle::settle;
 
