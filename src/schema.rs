@@ -81,6 +81,7 @@ diesel::table! {
         created_at -> Timestamptz,
         version -> Int4,
         updated_at -> Timestamptz,
+        income_type -> Text,
     }
 }
 
@@ -251,6 +252,32 @@ diesel::table! {
         key -> Text,
         window_started_at -> Timestamptz,
         failures -> Int4,
+    }
+}
+
+diesel::table! {
+    payouts (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        statement_id -> Uuid,
+        influencer_id -> Uuid,
+        income_type -> Text,
+        legal_entity_id -> Nullable<Uuid>,
+        paid_on -> Date,
+        tax_month -> Date,
+        #[max_length = 3]
+        currency -> Bpchar,
+        payee_account -> Text,
+        payee_name -> Text,
+        third_party -> Bool,
+        bank_reference -> Text,
+        gross -> Numeric,
+        taxable -> Numeric,
+        tax_withheld -> Numeric,
+        net -> Numeric,
+        tax_table_id -> Nullable<Text>,
+        paid_by -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -510,6 +537,131 @@ diesel::table! {
 }
 
 diesel::table! {
+    statement_adjustments (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Int8,
+        influencer_id -> Uuid,
+        sale_id -> Uuid,
+        source_statement_id -> Uuid,
+        sale_day -> Date,
+        #[max_length = 3]
+        currency -> Bpchar,
+        net_delta -> Numeric,
+        commission_basis_delta -> Numeric,
+        kind -> Text,
+        statement_id -> Nullable<Uuid>,
+        commission -> Nullable<Numeric>,
+        host_share -> Nullable<Numeric>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    statement_carries (agency_id, from_statement_id) {
+        agency_id -> Uuid,
+        from_statement_id -> Uuid,
+        statement_id -> Uuid,
+        amount -> Numeric,
+    }
+}
+
+diesel::table! {
+    statement_invoices (agency_id, statement_id) {
+        agency_id -> Uuid,
+        statement_id -> Uuid,
+        legal_entity_id -> Uuid,
+        number -> Text,
+        issued_on -> Date,
+        #[max_length = 18]
+        seller_credit_code -> Bpchar,
+        amount_before_vat -> Numeric,
+        vat_rate_percent -> Numeric,
+        vat_amount -> Numeric,
+        total -> Numeric,
+        recorded_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    statement_lines (agency_id, statement_id, line_no) {
+        agency_id -> Uuid,
+        statement_id -> Uuid,
+        line_no -> Int4,
+        platform -> Text,
+        product_id -> Uuid,
+        agency_share_percent -> Nullable<Numeric>,
+        orders -> Int8,
+        units -> Int8,
+        gross -> Numeric,
+        refunded -> Numeric,
+        net -> Numeric,
+        commission -> Numeric,
+        host_share -> Nullable<Numeric>,
+    }
+}
+
+diesel::table! {
+    statements (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        influencer_id -> Uuid,
+        month -> Date,
+        time_zone -> Text,
+        period_start -> Timestamptz,
+        period_end -> Timestamptz,
+        #[max_length = 3]
+        currency -> Bpchar,
+        income_type -> Text,
+        legal_entity_id -> Nullable<Uuid>,
+        state -> Text,
+        net_gmv -> Numeric,
+        commission -> Numeric,
+        agency_share -> Numeric,
+        host_share -> Numeric,
+        adjustments_total -> Numeric,
+        carried_forward -> Numeric,
+        payable -> Numeric,
+        contract_missing -> Bool,
+        other_currency_lines -> Int8,
+        stale -> Bool,
+        generated_by -> Uuid,
+        generated_at -> Timestamptz,
+        approved_by -> Nullable<Uuid>,
+        approved_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tax_brackets (table_id, position) {
+        table_id -> Text,
+        position -> Int4,
+        up_to -> Nullable<Numeric>,
+        rate_percent -> Numeric,
+        quick_deduction -> Numeric,
+    }
+}
+
+diesel::table! {
+    tax_rate_tables (id) {
+        id -> Text,
+        income_type -> Text,
+        effective_from -> Date,
+        effective_until -> Nullable<Date>,
+        fixed_deduction -> Nullable<Numeric>,
+        fixed_deduction_up_to -> Nullable<Numeric>,
+        percent_deduction -> Nullable<Numeric>,
+        monthly_deduction -> Nullable<Numeric>,
+        source -> Text,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -533,8 +685,11 @@ diesel::joinable!(compliance_refresh -> agencies (agency_id));
 diesel::joinable!(import_batches -> agencies (agency_id));
 diesel::joinable!(import_mappings -> agencies (agency_id));
 diesel::joinable!(influencers -> agencies (agency_id));
+diesel::joinable!(payouts -> tax_rate_tables (tax_table_id));
 diesel::joinable!(products -> agencies (agency_id));
 diesel::joinable!(refresh_tokens -> agencies (agency_id));
+diesel::joinable!(statements -> agencies (agency_id));
+diesel::joinable!(tax_brackets -> tax_rate_tables (table_id));
 diesel::joinable!(users -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -554,6 +709,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     legal_entities,
     live_sessions,
     login_throttle,
+    payouts,
     platform_accounts,
     product_platform_items,
     product_tests,
@@ -570,5 +726,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     sales_rollup_platform,
     session_products,
     session_reviews,
+    statement_adjustments,
+    statement_carries,
+    statement_invoices,
+    statement_lines,
+    statements,
+    tax_brackets,
+    tax_rate_tables,
     users,
 );

@@ -9,6 +9,7 @@ text_enum! {
         Admin => "admin",
         Manager => "manager",
         Compliance => "compliance",
+        Finance => "finance",
         Analyst => "analyst",
     }
 }
@@ -32,6 +33,10 @@ pub enum Capability {
     ReadPersonalData,
     /// Erase a host's personal data on request.
     ErasePersonalData,
+    /// Generate, approve and pay settlement statements; record invoices.
+    Settle,
+    /// Read real names and ID numbers in the tax registers (the read is audited).
+    ReadTaxIdentity,
 }
 
 impl Capability {
@@ -45,6 +50,8 @@ impl Capability {
             Capability::Suspend => "suspend or reinstate hosts",
             Capability::ReadPersonalData => "read a host's full personal data",
             Capability::ErasePersonalData => "erase a host's personal data",
+            Capability::Settle => "generate, approve or pay statements",
+            Capability::ReadTaxIdentity => "read real names and ID numbers in the tax registers",
         }
     }
 }
@@ -59,11 +66,13 @@ impl Role {
             C::Verify => matches!(self, R::Owner | R::Admin | R::Compliance),
             C::ManageUsers => matches!(self, R::Owner | R::Admin),
             C::ReadAudit => matches!(self, R::Owner | R::Admin | R::Compliance),
-            C::Suspend => !matches!(self, R::Analyst),
+            C::Suspend => matches!(self, R::Owner | R::Admin | R::Manager | R::Compliance),
             C::ReadPersonalData => matches!(self, R::Owner | R::Admin | R::Compliance),
             // An irreversible act on a person's data: the account holder or the compliance
             // officer, not every administrator.
             C::ErasePersonalData => matches!(self, R::Owner | R::Compliance),
+            C::Settle => matches!(self, R::Owner | R::Admin | R::Finance),
+            C::ReadTaxIdentity => matches!(self, R::Owner | R::Admin | R::Compliance | R::Finance),
         }
     }
 }
@@ -85,23 +94,27 @@ mod tests {
         let table = [
             (
                 Role::Owner,
-                [true, true, true, true, true, true, true, true],
+                [true, true, true, true, true, true, true, true, true, true],
             ),
             (
                 Role::Admin,
-                [true, true, true, true, true, true, true, false],
+                [true, true, true, true, true, true, true, false, true, true],
             ),
             (
                 Role::Manager,
-                [true, true, false, false, false, true, false, false],
+                [true, true, false, false, false, true, false, false, false, false],
             ),
             (
                 Role::Compliance,
-                [true, false, true, false, true, true, true, true],
+                [true, false, true, false, true, true, true, true, false, true],
+            ),
+            (
+                Role::Finance,
+                [true, false, false, false, false, false, false, false, true, true],
             ),
             (
                 Role::Analyst,
-                [true, false, false, false, false, false, false, false],
+                [true, false, false, false, false, false, false, false, false, false],
             ),
         ];
         let capabilities = [
@@ -113,6 +126,8 @@ mod tests {
             Capability::Suspend,
             Capability::ReadPersonalData,
             Capability::ErasePersonalData,
+            Capability::Settle,
+            Capability::ReadTaxIdentity,
         ];
         for (role, allowed) in table {
             for (capability, expected) in capabilities.iter().zip(allowed) {

@@ -1,0 +1,24 @@
+DROP TRIGGER payouts_compliance ON payouts;
+DROP TRIGGER contracts_compliance ON contracts;
+DROP TRIGGER contracts_period_watch ON contracts;
+DROP FUNCTION contracts_period_watch();
+DROP TRIGGER sales_statement_watch_update ON sales;
+DROP TRIGGER sales_statement_watch_insert ON sales;
+DROP FUNCTION sales_statement_watch();
+DROP TABLE payouts;
+DROP TABLE statement_invoices;
+DROP FUNCTION statement_invoices_fixed();
+DROP TABLE statement_carries;
+DROP TABLE statement_adjustments;
+DROP TABLE statement_lines;
+DROP FUNCTION statement_parts_fixed();
+DROP TABLE statements;
+DROP FUNCTION statements_approved_never_change();
+DROP TABLE tax_brackets;
+DROP TABLE tax_rate_tables;
+DROP TRIGGER contracts_income_type_fixed ON contracts;
+DROP FUNCTION contracts_income_type_fixed();
+ALTER TABLE contracts DROP COLUMN income_type;
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check
+    CHECK (role IN ('owner', 'admin', 'manager', 'compliance', 'analyst'));
