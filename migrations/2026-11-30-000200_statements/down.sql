@@ -5,6 +5,7 @@ DROP FUNCTION contracts_period_watch();
 DROP TRIGGER sales_statement_watch_update ON sales;
 DROP TRIGGER sales_statement_watch_insert ON sales;
 DROP FUNCTION sales_statement_watch();
+DROP FUNCTION statements_lock_key(uuid);
 DROP TABLE payouts;
 DROP TABLE statement_invoices;
 DROP FUNCTION statement_invoices_fixed();

@@ -343,8 +343,18 @@ CREATE TRIGGER payouts_no_delete BEFORE DELETE ON payouts
 -- waits for a regeneration); an approved or paid month gets an adjustment per changed sale,
 -- waiting for the host's next open statement. One statement per writing statement, over its
 -- transition tables.
+-- The advisory lock of an agency's statements: taken exclusively while statements are generated,
+-- shared by every write to what they are made of (sales, contracts).
+CREATE FUNCTION statements_lock_key(p_agency uuid) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT hashtextextended('statements:' || p_agency::text, 0)
+$$;
+
 CREATE FUNCTION sales_statement_watch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Generating statements takes this lock exclusively (see statements_lock_key): a write
+    -- either commits before a generation reads the ledger or sees the drafts it made.
+    PERFORM pg_advisory_xact_lock_shared(statements_lock_key(t.agency_id))
+    FROM (SELECT DISTINCT agency_id FROM new_rows) t;
     -- Most writes touch no statement's month: one look at the hosts' latest periods.
     IF TG_OP = 'INSERT' THEN
         IF NOT EXISTS (
@@ -464,16 +474,19 @@ BEGIN
                                                      ELSE greatest(OLD.valid_until, NEW.valid_until) END, '[]') END];
         END IF;
     END IF;
+    PERFORM pg_advisory_xact_lock_shared(statements_lock_key(tenant));
+    -- Drafts first (their row locks order this write after a racing approval), then the
+    -- approved months, read afresh.
+    UPDATE statements s SET stale = true
+    FROM unnest(ranges) r
+    WHERE s.agency_id = tenant AND s.influencer_id = host AND s.state = 'draft' AND NOT s.stale
+      AND daterange(s.month, (s.month + interval '1 month')::date, '[)') && r;
     IF EXISTS (SELECT 1 FROM statements s, unnest(ranges) r
                WHERE s.agency_id = tenant AND s.influencer_id = host AND s.state <> 'draft'
                  AND daterange(s.month, (s.month + interval '1 month')::date, '[)') && r) THEN
         RAISE EXCEPTION 'a statement of this period is approved'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'period_closed';
     END IF;
-    UPDATE statements s SET stale = true
-    FROM unnest(ranges) r
-    WHERE s.agency_id = tenant AND s.influencer_id = host AND s.state = 'draft' AND NOT s.stale
-      AND daterange(s.month, (s.month + interval '1 month')::date, '[)') && r;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;
     END IF;
