@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod staff;
 pub mod startup;
 pub mod state;
+pub mod statements;
 pub mod system;
 pub mod telemetry;
 pub mod text_enum;

@@ -102,6 +102,7 @@ const PATH_IDS: &[(&str, &str, &str)] = &[
     ("qualifications", "qid", "Qualification id"),
     ("refunds", "rid", "Refund id"),
     ("sales", "id", "Sale id"),
+    ("statements", "id", "Statement id"),
     ("tests", "tid", "Product test id"),
     ("users", "id", "User id"),
 ];

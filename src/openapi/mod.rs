@@ -36,6 +36,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use crate::error::{FieldError, Problem};
 use crate::routing::Routes;
 use crate::sales::imports::{ImportFormat, OnError};
+use crate::statements::model::StatementState;
 use complete::complete;
 use responses::{ERRORS, shared_response};
 
@@ -51,7 +52,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
     ),
     servers((url = "/", description = "The server that serves this document")),
     // Schemas only query parameters use: annotations collect the schemas of bodies and answers.
-    components(schemas(Problem, FieldError, OnError, ImportFormat)),
+    components(schemas(Problem, FieldError, OnError, ImportFormat, StatementState)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "system", description = "Health, readiness, metrics and this document"),
@@ -69,6 +70,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         (name = "live sessions", description = "The schedule, lineups, lifecycle, reviews and calendar"),
         (name = "sales", description = "The sales ledger: order lines, refunds and imports"),
         (name = "reports", description = "GMV and settlements, as JSON, CSV or a chart"),
+        (name = "statements", description = "Settlement statements, payouts, invoices and income tax withheld"),
     )
 )]
 struct ApiDoc;

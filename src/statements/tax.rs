@@ -63,14 +63,14 @@ pub fn to_fen(amount: Decimal) -> Decimal {
 
 fn bracket_tax(brackets: &[Bracket], taxable: Decimal) -> Decimal {
     if taxable <= Decimal::ZERO {
-        return Decimal::ZERO;
+        return to_fen(Decimal::ZERO);
     }
     let bracket = brackets
         .iter()
         .find(|b| b.up_to.is_none_or(|up_to| taxable <= up_to))
         .or(brackets.last());
     let Some(bracket) = bracket else {
-        return Decimal::ZERO;
+        return to_fen(Decimal::ZERO);
     };
     let tax = taxable * bracket.rate_percent / Decimal::ONE_HUNDRED - bracket.quick_deduction;
     to_fen(tax.max(Decimal::ZERO))
@@ -103,9 +103,9 @@ impl LabourTable {
         let total = earlier_gross + gross;
         let period_tax = self.tax(total);
         Withholding {
-            taxable: (self.taxable(total) - self.taxable(earlier_gross)).max(Decimal::ZERO),
+            taxable: to_fen((self.taxable(total) - self.taxable(earlier_gross)).max(Decimal::ZERO)),
             period_tax,
-            withheld: (period_tax - earlier_withheld).max(Decimal::ZERO),
+            withheld: to_fen((period_tax - earlier_withheld).max(Decimal::ZERO)),
         }
     }
 }
@@ -130,9 +130,9 @@ impl WagesTable {
         let taxable = self.cumulative_taxable(before.income + gross, months);
         let period_tax = bracket_tax(&self.brackets, taxable);
         Withholding {
-            taxable: (taxable - before.taxable).max(Decimal::ZERO),
+            taxable: to_fen((taxable - before.taxable).max(Decimal::ZERO)),
             period_tax,
-            withheld: (period_tax - before.withheld).max(Decimal::ZERO),
+            withheld: to_fen((period_tax - before.withheld).max(Decimal::ZERO)),
         }
     }
 }

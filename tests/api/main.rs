@@ -31,6 +31,7 @@ mod sales;
 mod scaling;
 mod sessions;
 mod shutdown;
+mod statements;
 mod subresources;
 mod system;
 mod typed;

@@ -121,7 +121,10 @@ fn tax_is_rounded_half_up_to_the_fen() {
     assert_eq!(to_fen(Decimal::new(12344, 3)).to_string(), "12.34");
     // 5,000.03 of labour pay: taxable 4,000.024 → 4,000.02; tax 800.004 → 800.00.
     let table = labour();
-    assert_eq!(table.taxable(Decimal::new(500003, 2)).to_string(), "4000.02");
+    assert_eq!(
+        table.taxable(Decimal::new(500003, 2)).to_string(),
+        "4000.02"
+    );
     assert_eq!(table.tax(Decimal::new(500003, 2)).to_string(), "800.00");
     // 4,000.05 → taxable 3,200.04, tax 640.008 → 640.01.
     assert_eq!(table.tax(Decimal::new(400005, 2)).to_string(), "640.01");
