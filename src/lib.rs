@@ -21,6 +21,7 @@ pub mod maintenance;
 pub mod openapi;
 pub mod pagination;
 pub mod products;
+pub mod registers;
 pub mod reports;
 pub mod routing;
 pub mod sales;

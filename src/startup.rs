@@ -19,8 +19,8 @@ use crate::routing::Routes;
 use crate::state::AppState;
 use crate::telemetry;
 use crate::{
-    agencies, audit, auth, compliance, influencers, openapi, products, reports, sales, sessions,
-    staff, statements, system,
+    agencies, audit, auth, compliance, influencers, openapi, products, registers, reports, sales,
+    sessions, staff, statements, system,
 };
 
 /// The OpenAPI document of [`routes`] as pretty JSON, as served at `/openapi.json` and kept in
@@ -48,6 +48,7 @@ pub fn routes() -> Routes {
     sessions::routes(&mut routes);
     sales::routes(&mut routes);
     reports::routes(&mut routes);
+    registers::routes(&mut routes);
     statements::routes(&mut routes);
     routes
 }

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
+use super::conversion::conversion_findings;
 use super::dto::{ComplianceIssue, HostCompliance, IssueQuery};
 use super::findings::{findings, sales_findings};
 use super::issues::RuleContext;
@@ -44,6 +45,12 @@ pub async fn host_compliance(
     );
     violations.extend(
         sales_findings(&mut conn, caller.agency_id, &[id])
+            .await?
+            .into_iter()
+            .map(|(_, v)| v),
+    );
+    violations.extend(
+        conversion_findings(&mut conn, caller.agency_id, &[id], today)
             .await?
             .into_iter()
             .map(|(_, v)| v),

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::conversion::conversion_findings;
 use super::findings::{findings, sales_findings};
 use super::kinds::{IssueKind, issue_id};
 use super::plan::{self, Draft};
@@ -88,6 +89,9 @@ pub(super) async fn evaluate(
         out.push(issue(agency_id, host, session, violation));
     }
     for (host, violation) in sales_findings(conn, agency_id, &active).await? {
+        out.push(issue(agency_id, host, None, violation));
+    }
+    for (host, violation) in conversion_findings(conn, agency_id, &active, context.today).await? {
         out.push(issue(agency_id, host, None, violation));
     }
 

@@ -24,7 +24,10 @@ impl IssueKind {
             | V::RecalledProductSold
             | V::RecalledProductPromoted
             | V::ReviewLanguageViolation
-            | V::ReviewDressViolation => IssueKind::Finding,
+            | V::ReviewDressViolation
+            | V::IncomeTypeConverted
+            | V::PayoutToThirdParty
+            | V::EntityAndLabourSameMonth => IssueKind::Finding,
             _ => IssueKind::Rule,
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod context;
+pub mod conversion;
 pub mod dto;
 pub mod findings;
 pub mod handlers;

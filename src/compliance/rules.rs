@@ -54,6 +54,9 @@ text_enum! {
         ReviewLanguageViolation => "review_language_violation",
         ReviewDressViolation => "review_dress_violation",
         QualificationExpiring => "qualification_expiring",
+        IncomeTypeConverted => "income_type_converted",
+        PayoutToThirdParty => "payout_to_third_party",
+        EntityAndLabourSameMonth => "entity_and_labour_same_month",
     }
 }
 
@@ -78,7 +81,10 @@ impl ViolationCode {
             | V::RecalledProductPromoted
             | V::ReviewLanguageViolation
             | V::ReviewDressViolation
-            | V::QualificationExpiring => Stage::Nothing,
+            | V::QualificationExpiring
+            | V::IncomeTypeConverted
+            | V::PayoutToThirdParty
+            | V::EntityAndLabourSameMonth => Stage::Nothing,
         }
     }
 }
@@ -127,6 +133,7 @@ mod tests {
             Stage::Nothing
         );
         assert_eq!(ViolationCode::ProductUnknown.blocks(), Stage::Schedule);
-        assert_eq!(ViolationCode::ALL.len(), 19);
+        assert_eq!(ViolationCode::PayoutToThirdParty.blocks(), Stage::Nothing);
+        assert_eq!(ViolationCode::ALL.len(), 22);
     }
 }

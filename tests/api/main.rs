@@ -24,6 +24,7 @@ mod platform_imports;
 mod platform_items;
 mod products;
 mod records;
+mod registers;
 mod reports;
 mod roster;
 mod round_trips;
