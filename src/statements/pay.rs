@@ -177,7 +177,7 @@ struct Names {
     post, path = "/v1/statements/{id}/pay", tag = "statements", security(("bearer" = [])),
     request_body = PayRequest,
     responses(
-        (status = 201, description = "The payout", body = PayoutView),
+        (status = 201, description = "The payout; `Location` names the statement it paid", body = PayoutView),
         (status = 403, description = "The caller's role may not pay statements"),
         (status = 404, description = "No such statement"),
         (status = 409, description = "Not approved (`not_approved`), paid already (`already_paid`), nothing payable (`nothing_to_pay`), an entity without an active entity (`entity_required`) or invoice (`invoice_required`), a currency tax cannot be withheld in (`tax_currency`), or no rate table in force (`no_tax_table`)"),
@@ -378,5 +378,7 @@ pub async fn pay_statement(
             Ok::<_, AppError>(saved)
         })
         .await?;
-    Ok(HttpResponse::Created().json(PayoutView::from(payout)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/statements/{id}")))
+        .json(PayoutView::from(payout)))
 }
