@@ -102,19 +102,27 @@ mod tests {
             ),
             (
                 Role::Manager,
-                [true, true, false, false, false, true, false, false, false, false],
+                [
+                    true, true, false, false, false, true, false, false, false, false,
+                ],
             ),
             (
                 Role::Compliance,
-                [true, false, true, false, true, true, true, true, false, true],
+                [
+                    true, false, true, false, true, true, true, true, false, true,
+                ],
             ),
             (
                 Role::Finance,
-                [true, false, false, false, false, false, false, false, true, true],
+                [
+                    true, false, false, false, false, false, false, false, true, true,
+                ],
             ),
             (
                 Role::Analyst,
-                [true, false, false, false, false, false, false, false, false, false],
+                [
+                    true, false, false, false, false, false, false, false, false, false,
+                ],
             ),
         ];
         let capabilities = [

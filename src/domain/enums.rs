@@ -123,6 +123,19 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How a contract's pay is taxed (DESIGN.md, "Money"). Fixed for the contract's life: a
+    /// change of income type is a new contract from a date.
+    pub enum IncomeType {
+        /// 劳务报酬: labour remuneration; the agency withholds individual income tax per payment.
+        Labour => "labour",
+        /// 工资薪金: the host is employed; cumulative withholding.
+        Wages => "wages",
+        /// Paid to the host's active legal entity against an invoice; nothing withheld.
+        Entity => "entity",
+    }
+}
+
 /// Whether a BCP 47 tag names Mandarin: `zh` or `cmn` with any script or region, except tags
 /// that name another Chinese language (`yue`, `wuu`, `nan`, `hak`, …) or Cantonese regions.
 pub fn is_mandarin(tag: &str) -> bool {
