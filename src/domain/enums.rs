@@ -124,8 +124,8 @@ text_enum! {
 }
 
 text_enum! {
-    /// How a contract's pay is taxed (DESIGN.md, "Money"). Fixed for the contract's life: a
-    /// change of income type is a new contract from a date.
+    /// How a contract's pay is taxed. Fixed for the contract's life: a change of income type is
+    /// a new contract from a date.
     pub enum IncomeType {
         /// 劳务报酬: labour remuneration; the agency withholds individual income tax per payment.
         Labour => "labour",
