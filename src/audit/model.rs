@@ -96,6 +96,12 @@ impl Changes {
         self
     }
 
+    /// These changes with `other`'s fields added (`other` wins where both name a field).
+    pub fn merge(mut self, other: Changes) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -116,22 +116,23 @@ text_enum! {
 }
 
 text_enum! {
-    /// How a contract's pay is taxed (DESIGN.md, "Money").
-    pub enum IncomeType {
-        /// 劳务报酬: the agency withholds individual income tax per payment.
-        Labour => "labour",
-        /// The host is employed: cumulative withholding.
-        Wages => "wages",
-        /// Paid to the host's active legal entity against an invoice: nothing withheld.
-        Entity => "entity",
-    }
-}
-
-text_enum! {
     pub enum VenueType {
         Studio => "studio",
         Store => "store",
         Outdoor => "outdoor",
+    }
+}
+
+text_enum! {
+    /// How a contract's pay is taxed. Fixed for the contract's life: a change of income type is
+    /// a new contract from a date.
+    pub enum IncomeType {
+        /// 劳务报酬: labour remuneration; the agency withholds individual income tax per payment.
+        Labour => "labour",
+        /// 工资薪金: the host is employed; cumulative withholding.
+        Wages => "wages",
+        /// Paid to the host's active legal entity against an invoice; nothing withheld.
+        Entity => "entity",
     }
 }
 

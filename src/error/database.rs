@@ -103,3 +103,22 @@ pub fn conflict_on(
         _ => error.into(),
     }
 }
+
+/// Whether the database refused a write with a check violation (SQLSTATE 23514) raised under
+/// `constraint`: a `CHECK`, or a guard trigger that names itself with `CONSTRAINT`. Callers ask
+/// it of the statement they ran, so a name is only ever read where that guard can fire.
+pub fn refused_by(error: &diesel::result::Error, constraint: &str) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(DatabaseErrorKind::CheckViolation, info)
+            if info.constraint_name() == Some(constraint)
+    )
+}
+
+/// 409 `period_closed`: the write would change a day of a month whose statement is approved.
+pub fn period_closed() -> AppError {
+    AppError::Conflict {
+        code: "period_closed",
+        detail: "A statement of this period is approved: a closed month never changes.".to_owned(),
+    }
+}

@@ -18,7 +18,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use app::AppError;
-pub use database::conflict_on;
+pub use database::{conflict_on, period_closed, refused_by};
 pub use edge::{EdgeError, problem_json, route_not_found};
 pub use extract::{extractor_configs, serde_error};
 pub use nul::{find_nul, refuse_nul};

@@ -40,7 +40,14 @@ async fn enums_are_declared_as_sent_and_every_declared_value_is_accepted() {
     let doc = document(&app).await;
     assert_eq!(
         enum_values(&doc, "Role"),
-        ["owner", "admin", "manager", "compliance", "finance", "analyst"]
+        [
+            "owner",
+            "admin",
+            "manager",
+            "compliance",
+            "finance",
+            "analyst"
+        ]
     );
     assert!(enum_values(&doc, "Platform").contains(&"wechat_channels".to_owned()));
     assert!(enum_values(&doc, "DocumentType").contains(&"cn_resident_id".to_owned()));

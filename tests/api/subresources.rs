@@ -585,9 +585,10 @@ async fn contracts_end_early_and_are_corrected_but_never_overlap() {
     .await
     .problem(422, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "agency_share_percent");
+    // The income type is the contract's for good: a change is a new contract from a date.
     patch(&app, &owner, &path, None, json!({ "income_type": "wages" }))
         .await
-        .problem(400, "unknown_field");
+        .problem(409, "income_type_fixed");
     patch(
         &app,
         &owner,

@@ -5,11 +5,13 @@
 //! person), and the guardian's name and document reference: no key opens what is left and no
 //! fingerprint matches it. The identity stays as `erased` with who submitted, reviewed and erased
 //! it, so the rules see an unverified host; sessions, sales and the audit trail stay for their
-//! retention period.
+//! retention period. While the host has payouts in the current or previous tax year (the
+//! calendar year in the agency's time zone), erasure is refused: the withholding and income
+//! registers of those years must still be filed with the real name and ID number.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -25,7 +27,7 @@ use crate::error::{AppError, serde_error};
 use crate::influencers::guardian_consent::GuardianConsent;
 use crate::influencers::identity::Identity;
 use crate::influencers::model as influencers;
-use crate::schema::{guardian_consents, identities};
+use crate::schema::{guardian_consents, identities, payouts};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +77,8 @@ const ERASED_CONSENT_FIELDS: [&str; 2] = ["guardian_name", "document_ref"];
 /// document reference. The identity becomes `erased` (unverified to the rules; a new one may be
 /// submitted later); sessions, sales and the audit trail stay. A repeated call changes nothing
 /// and answers 200 with `changed: false`; every call is audited (`personal_data.erase`).
+/// Refused (409 `retention_required`) while the host has payouts in the current or previous
+/// tax year, whose registers must still be filed.
 #[utoipa::path(
     post, path = "/v1/influencers/{id}/erase-personal-data", tag = "identity", security(("bearer" = [])),
     request_body(content = Option<ErasureRequest>, description = "Optional reason"),
@@ -82,6 +86,7 @@ const ERASED_CONSENT_FIELDS: [&str; 2] = ["guardian_name", "document_ref"];
         (status = 200, description = "Erased (or nothing left to erase)", body = ErasureView),
         (status = 403, description = "Role not allowed"),
         (status = 404, description = "No such host in this agency"),
+        (status = 409, description = "The host has payouts in the current or previous tax year, whose registers must still be filed (`retention_required`)"),
         (status = 422, description = "Invalid reason"),
     )
 )]
@@ -97,6 +102,7 @@ pub async fn erase_personal_data(
     let view = conn
         .transaction(async |conn| {
             influencers::find_for_update(conn, caller.agency_id, id).await?;
+            refuse_within_retention(conn, &caller, id).await?;
             let now = Utc::now();
             let mut changes = Changes::new();
             let mut changed = false;
@@ -166,6 +172,37 @@ pub async fn erase_personal_data(
         })
         .await?;
     Ok(HttpResponse::build(StatusCode::OK).json(view))
+}
+
+/// 409 `retention_required` while the host has a payout paid on or after 1 January of the
+/// previous tax year (the calendar year in the agency's time zone).
+async fn refuse_within_retention(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let today = crate::agencies::today_for(conn, caller.agency_id).await?;
+    let since = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1)
+        .ok_or_else(|| anyhow::anyhow!("no 1 January before {today}"))?;
+    let paid: bool = diesel::select(diesel::dsl::exists(
+        payouts::table
+            .filter(payouts::agency_id.eq(caller.agency_id))
+            .filter(payouts::influencer_id.eq(id))
+            .filter(payouts::paid_on.ge(since)),
+    ))
+    .get_result(conn)
+    .await?;
+    if paid {
+        return Err(AppError::Conflict {
+            code: "retention_required",
+            detail: format!(
+                "The host has payouts since {since}: the tax registers of the current and \
+                 previous tax year must still be filed with the host's identity, so it cannot \
+                 be erased yet."
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Removes every personal field of the identity; what stays is who submitted, reviewed and

@@ -60,15 +60,11 @@ pub async fn create<R: HostRecord>(
     // Answer what was stored (the database keeps microseconds and the column's scale).
     let row: R = conn
         .transaction(async |conn| {
+            let checked = R::check_insert(conn, &caller, &row).await?;
             let row = R::insert(conn, &row).await.map_err(R::insert_error)?;
+            let audit = row.created().merge(checked);
             caller
-                .record(
-                    conn,
-                    R::AUDIT_CREATE,
-                    R::AUDIT_ENTITY,
-                    row.id(),
-                    row.created(),
-                )
+                .record(conn, R::AUDIT_CREATE, R::AUDIT_ENTITY, row.id(), audit)
                 .await?;
             Ok::<_, AppError>(row)
         })

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::audit::model::Changes;
+use crate::auth::caller::Caller;
 use crate::error::AppError;
 use crate::pagination::PageRequest;
 
@@ -127,6 +128,17 @@ pub trait HostRecord: HostTable {
 
     /// What the audit trail records of a new row.
     fn created(&self) -> Changes;
+    /// Checks a new row against the host's stored records, inside the insert's transaction
+    /// and before it, and answers what the audit trail records besides [`Self::created`]
+    /// (nothing unless the record's rules read the stored rows, as a contract that changes the
+    /// host's income type does).
+    fn check_insert(
+        _conn: &mut AsyncPgConnection,
+        _caller: &Caller,
+        _row: &Self,
+    ) -> impl Future<Output = Result<Changes, AppError>> + Send {
+        async { Ok(Changes::new()) }
+    }
     /// What the audit trail records of a change.
     fn updated(current: &Self, updated: &Self) -> Changes;
     /// The audit action of a change; [`Self::AUDIT_UPDATE`] unless the record tells more.
