@@ -182,7 +182,8 @@ pub struct PayRequest {
     pub paid_on: NaiveDate,
     #[schema(min_length = 1, max_length = 64)]
     pub payee_account: String,
-    /// The account holder (default: the host's real name, or the entity's name).
+    /// The account holder (default: the host's real name, else stage name; for an entity
+    /// statement the entity's name).
     #[schema(min_length = 1, max_length = 200)]
     pub payee_name: Option<String>,
     #[schema(min_length = 1, max_length = 128)]

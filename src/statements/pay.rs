@@ -166,6 +166,8 @@ async fn withholding(
 struct Names {
     #[diesel(sql_type = Nullable<Text>)]
     real_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    stage_name: String,
 }
 
 /// Records the payout of an approved statement: the gross is its payable amount; the answer
@@ -181,7 +183,7 @@ struct Names {
         (status = 403, description = "The caller's role may not pay statements"),
         (status = 404, description = "No such statement"),
         (status = 409, description = "Not approved (`not_approved`), paid already (`already_paid`), nothing payable (`nothing_to_pay`), an entity without an active entity (`entity_required`) or invoice (`invoice_required`), a currency tax cannot be withheld in (`tax_currency`), or no rate table in force (`no_tax_table`)"),
-        (status = 422, description = "Invalid fields: `paid_on` before the statement's month, an entity's payee not the entity (`payee_not_entity`), no payee name known"),
+        (status = 422, description = "Invalid fields: `paid_on` before the statement's month, an entity's payee not the entity (`payee_not_entity`)"),
     )
 )]
 pub async fn pay_statement(
@@ -292,7 +294,8 @@ pub async fn pay_statement(
                 (payee, false, Some(entity_id))
             } else {
                 let names: Names = diesel::sql_query(
-                    "SELECT (SELECT real_name FROM identities WHERE agency_id = $1 AND influencer_id = $2) AS real_name",
+                    "SELECT (SELECT real_name FROM identities WHERE agency_id = $1 AND influencer_id = $2) AS real_name, \
+                            i.stage_name FROM influencers i WHERE i.agency_id = $1 AND i.id = $2",
                 )
                 .bind::<SqlUuid, _>(caller.agency_id)
                 .bind::<SqlUuid, _>(statement.influencer_id)
@@ -304,19 +307,10 @@ pub async fn pay_statement(
                     .select(legal_entities::name)
                     .load(conn)
                     .await?;
-                let payee = match (payee.clone(), names.real_name.clone()) {
-                    (Some(payee), _) => payee,
-                    (None, Some(real)) => real,
-                    (None, None) => {
-                        return Err(field(
-                            "payee_name",
-                            "required",
-                            "the host has no real name on record: name the account holder",
-                        ));
-                    }
-                };
-                let own = names.real_name.as_deref() == Some(payee.as_str())
-                    || entity_names.contains(&payee);
+                // The host's name: the real name on record, else the name they are known by.
+                let own_name = names.real_name.clone().unwrap_or(names.stage_name);
+                let payee = payee.clone().unwrap_or_else(|| own_name.clone());
+                let own = payee == own_name || entity_names.contains(&payee);
                 (payee, !own, None)
             };
             let gross = statement.payable;

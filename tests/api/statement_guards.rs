@@ -1,12 +1,7 @@
 //! The guards of statements on other records, driven through the statements API end to end:
 //! a contract never changes a day of an approved month (409 `period_closed`), and a host paid in
 //! the current or previous tax year keeps their personal data (409 `retention_required`).
-//!
-//! WRITTEN AHEAD OF THE STATEMENTS API (issue 14, point 3), against its routes as the issue
-//! specifies them; ignored until that API is merged. Run with
-//! `cargo test --test api statement_guards -- --ignored`, then drop the `#[ignore]`s.
-//! `closed_periods.rs` proves the same guards today with rows written straight into the
-//! database.
+//! (`closed_periods.rs` proves the same guards with rows written straight into the database.)
 
 use crate::helpers::{Session, TestApp, TestResponse};
 use crate::income_types::{create_contract, patch_contract};
@@ -103,7 +98,6 @@ async fn approved_october(shop: &Shop) -> (String, String, Session) {
 }
 
 #[actix_web::test]
-#[ignore = "needs the statements API (issue 14, point 3)"]
 async fn a_contract_never_changes_a_day_of_an_approved_month() {
     let shop = shop("Guarded Month Co").await;
     let (contract, _, _) = approved_october(&shop).await;
@@ -151,7 +145,6 @@ async fn a_contract_never_changes_a_day_of_an_approved_month() {
 }
 
 #[actix_web::test]
-#[ignore = "needs the statements API (issue 14, point 3)"]
 async fn a_host_paid_this_tax_year_keeps_their_personal_data() {
     let shop = shop("Guarded Erasure Co").await;
     let (_, statement, finance) = approved_october(&shop).await;
