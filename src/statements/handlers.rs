@@ -17,7 +17,7 @@ use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::error::{AppError, FieldError};
-use crate::etag::{IfMatch, etag};
+use crate::etag::etag;
 use crate::json::Json;
 use crate::pagination::{Page, PageRequest};
 use crate::reports::export;
@@ -213,18 +213,15 @@ pub async fn get_statement(
 /// open statement.
 #[utoipa::path(
     post, path = "/v1/statements/{id}/approve", tag = "statements", security(("bearer" = [])),
-    params(("If-Match" = Option<String>, Header, description = "The version read", pattern = r#"^(\*|(W/)?"[0-9]{1,10}"( *, *(W/)?"[0-9]{1,10}")*)$"#)),
     responses(
         (status = 200, description = "Approved", body = StatementView, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Role not allowed, or the caller generated it (`four_eyes_required`)"),
         (status = 404, description = "No such statement"),
         (status = 409, description = "Not a draft (`invalid_transition`), changed since generated (`statement_stale`), or days without a contract (`contract_missing`)"),
-        (status = 412, description = "`If-Match` names another version"),
     )
 )]
 pub async fn approve_statement(
     caller: Caller,
-    if_match: IfMatch,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Settle)?;
@@ -233,7 +230,6 @@ pub async fn approve_statement(
     let view = conn
         .transaction(async |conn| {
             let (current, _) = read::find(conn, caller.agency_id, id).await?;
-            if_match.check(current.version)?;
             if current.state != StatementState::Draft {
                 return Err(AppError::Conflict {
                     code: "invalid_transition",
@@ -280,7 +276,10 @@ pub async fn approve_statement(
                         detail: "The ledger or a contract changed since the statement was generated; generate it again.".to_owned(),
                     }
                 } else {
-                    AppError::PreconditionFailed
+                    AppError::Conflict {
+                        code: "invalid_transition",
+                        detail: "The statement changed while it was being approved; read it again.".to_owned(),
+                    }
                 });
             }
             caller

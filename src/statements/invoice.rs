@@ -18,7 +18,7 @@ use crate::auth::roles::Capability;
 use crate::domain::Collect;
 use crate::domain::decimal::parse_decimal_string;
 use crate::error::AppError;
-use crate::etag::{IfMatch, etag};
+use crate::etag::etag;
 use crate::json::Json;
 use crate::schema::{legal_entities, statement_invoices};
 
@@ -27,19 +27,16 @@ use crate::schema::{legal_entities, statement_invoices};
 #[utoipa::path(
     put, path = "/v1/statements/{id}/invoice", tag = "statements", security(("bearer" = [])),
     request_body = InvoiceRequest,
-    params(("If-Match" = Option<String>, Header, description = "The invoice version read, when correcting it", pattern = r#"^(\*|(W/)?"[0-9]{1,10}"( *, *(W/)?"[0-9]{1,10}")*)$"#)),
     responses(
         (status = 200, description = "The invoice", body = InvoiceView, headers(("ETag" = String, description = "The invoice's version"))),
         (status = 403, description = "The caller's role may not settle statements"),
         (status = 404, description = "No such statement"),
         (status = 409, description = "Not an entity statement (`not_entity`), not approved (`not_approved`), paid already (`already_paid`), or no active entity (`entity_required`)"),
-        (status = 412, description = "`If-Match` names another version"),
         (status = 422, description = "Invalid fields: seller not the entity (`seller_mismatch`), VAT or total not adding up (`vat_mismatch`, `total_mismatch`)"),
     )
 )]
 pub async fn put_invoice(
     caller: Caller,
-    if_match: IfMatch,
     id: web::Path<Uuid>,
     body: Json<InvoiceRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -165,9 +162,6 @@ pub async fn put_invoice(
                 .first(conn)
                 .await
                 .optional()?;
-            if let Some(current) = &current {
-                if_match.check(current.version)?;
-            }
             let row = InvoiceRow {
                 agency_id: caller.agency_id,
                 statement_id: id,
