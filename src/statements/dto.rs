@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::model::{InvoiceRow, PayoutRow, StatementRow, StatementState};
 use crate::domain::currency::Currency;
+use crate::domain::enums::IncomeType;
 
 /// `value` as a decimal string at `currency`'s minor unit (the database keeps a zero's scale
 /// only sometimes).
@@ -68,9 +69,8 @@ pub struct StatementView {
     /// The zone whose calendar the month follows (kept as generated).
     pub time_zone: String,
     pub currency: String,
-    /// `labour`, `wages` or `entity`: of the contract in force at the month's end.
-    #[schema(example = "labour")]
-    pub income_type: String,
+    /// Of the contract in force at the month's end.
+    pub income_type: IncomeType,
     /// The host's legal entity paid (`entity` statements).
     pub legal_entity_id: Option<Uuid>,
     pub state: StatementState,
@@ -196,8 +196,7 @@ pub struct PayoutView {
     pub id: Uuid,
     pub statement_id: Uuid,
     pub influencer_id: Uuid,
-    #[schema(example = "labour")]
-    pub income_type: String,
+    pub income_type: IncomeType,
     pub legal_entity_id: Option<Uuid>,
     pub paid_on: NaiveDate,
     /// `YYYY-MM`: the month of `paid_on`.

@@ -17,6 +17,7 @@ use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::domain::Collect;
 use crate::domain::decimal::parse_decimal_string;
+use crate::domain::enums::IncomeType;
 use crate::error::AppError;
 use crate::etag::etag;
 use crate::json::Json;
@@ -104,7 +105,7 @@ pub async fn put_invoice(
     let saved = conn
         .transaction(async |conn| {
             let statement = lock(conn, caller.agency_id, id).await?;
-            if statement.income_type != "entity" {
+            if statement.income_type != IncomeType::Entity {
                 return Err(AppError::Conflict {
                     code: "not_entity",
                     detail: format!(

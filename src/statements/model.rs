@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::domain::enums::IncomeType;
 use crate::schema::{payouts, statement_invoices, statements};
 use crate::text_enum;
 
@@ -25,7 +26,7 @@ pub struct StatementRow {
     pub month: NaiveDate,
     pub time_zone: String,
     pub currency: String,
-    pub income_type: String,
+    pub income_type: IncomeType,
     pub legal_entity_id: Option<Uuid>,
     pub state: StatementState,
     pub net_gmv: Decimal,
@@ -52,7 +53,7 @@ pub struct PayoutRow {
     pub id: Uuid,
     pub statement_id: Uuid,
     pub influencer_id: Uuid,
-    pub income_type: String,
+    pub income_type: IncomeType,
     pub legal_entity_id: Option<Uuid>,
     pub paid_on: NaiveDate,
     pub tax_month: NaiveDate,

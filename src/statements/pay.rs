@@ -18,6 +18,7 @@ use super::tax::{YearSoFar, to_fen};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
+use crate::domain::enums::IncomeType;
 use crate::error::AppError;
 use crate::json::Json;
 use crate::schema::{legal_entities, payouts, statement_invoices, statements};
@@ -94,8 +95,8 @@ async fn withholding(
         .bind::<SqlUuid, _>(statement.influencer_id)
         .execute(conn)
         .await?;
-    match statement.income_type.as_str() {
-        "labour" => {
+    match statement.income_type {
+        IncomeType::Labour => {
             let table = rates::labour_on(conn, paid_on).await?;
             let earlier: Sums = diesel::sql_query(
                 "SELECT coalesce(sum(gross), 0) AS gross, coalesce(sum(taxable), 0) AS taxable, \
@@ -115,7 +116,7 @@ async fn withholding(
                 table: Some(table.id),
             })
         }
-        "wages" => {
+        IncomeType::Wages => {
             let table = rates::wages_on(conn, paid_on).await?;
             let year_start = NaiveDate::from_ymd_opt(paid_on.year(), 1, 1).unwrap_or(paid_on);
             let year: Sums = diesel::sql_query(
@@ -154,7 +155,7 @@ async fn withholding(
                 table: Some(table.id),
             })
         }
-        _ => Ok(Tax {
+        IncomeType::Entity => Ok(Tax {
             taxable: to_fen(Decimal::ZERO),
             withheld: to_fen(Decimal::ZERO),
             table: None,
@@ -232,7 +233,7 @@ pub async fn pay_statement(
             if paid_on < statement.month {
                 return Err(field("paid_on", "before_period", "paid_on is before the statement's month"));
             }
-            let entity = statement.income_type == "entity";
+            let entity = statement.income_type == IncomeType::Entity;
             if !entity && statement.currency != "CNY" {
                 return Err(AppError::Conflict {
                     code: "tax_currency",
@@ -320,7 +321,7 @@ pub async fn pay_statement(
                 id: Uuid::now_v7(),
                 statement_id: id,
                 influencer_id: statement.influencer_id,
-                income_type: statement.income_type.clone(),
+                income_type: statement.income_type,
                 legal_entity_id,
                 paid_on,
                 tax_month: first_of_month(paid_on),

@@ -15,6 +15,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::domain::enums::IncomeType;
 use crate::error::AppError;
 
 /// The values every statement of a generation binds: `$1` agency, `$2` the one host (or
@@ -219,7 +220,7 @@ impl<'a> Scope<'a> {
         &self,
         conn: &mut AsyncPgConnection,
         hosts: &[Uuid],
-    ) -> Result<HashMap<Uuid, String>, AppError> {
+    ) -> Result<HashMap<Uuid, IncomeType>, AppError> {
         let rows: Vec<HostFact> = self
             .query(
                 "SELECT DISTINCT ON (influencer_id) influencer_id, income_type AS text, NULL::uuid AS id \
@@ -232,7 +233,10 @@ impl<'a> Scope<'a> {
             .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|row| row.text.map(|text| (row.influencer_id, text)))
+            .filter_map(|row| {
+                let kind = row.text.as_deref().and_then(|text| text.parse().ok());
+                kind.map(|kind| (row.influencer_id, kind))
+            })
             .collect())
     }
 

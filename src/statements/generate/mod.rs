@@ -18,6 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
 use crate::domain::currency::Currency;
+use crate::domain::enums::IncomeType;
 use crate::error::AppError;
 use crate::reports::period::{local_midnight, next_month};
 use load::{LineFigures, Scope};
@@ -230,11 +231,11 @@ pub async fn generate(
             carried.amount.push(amount);
         }
         let income_type = match income_types.get(&influencer_id) {
-            Some(kind) => kind.clone(),
+            Some(kind) => *kind,
             None => {
                 // No contract at all: nothing can be approved; the type shown is the default.
                 missing = true;
-                "labour".to_owned()
+                IncomeType::Labour
             }
         };
         columns.id.push(id);

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::domain::currency::Currency;
+use crate::domain::enums::IncomeType;
 use crate::error::AppError;
 
 /// The month generated.
@@ -26,7 +27,7 @@ pub struct Period<'a> {
 pub struct Columns {
     pub id: Vec<Uuid>,
     pub influencer_id: Vec<Uuid>,
-    pub income_type: Vec<String>,
+    pub income_type: Vec<IncomeType>,
     pub legal_entity_id: Vec<Option<Uuid>>,
     pub net_gmv: Vec<Decimal>,
     pub commission: Vec<Decimal>,
