@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::dto::{InvoiceRequest, InvoiceView};
 use super::handlers::field;
-use super::model::{InvoiceRow, StatementState};
-use super::pay::lock;
+use super::model::InvoiceRow;
+use super::pay::{lock, require_approved};
 use super::tax::to_fen;
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
@@ -114,21 +114,7 @@ pub async fn put_invoice(
                     ),
                 });
             }
-            match statement.state {
-                StatementState::Draft => {
-                    return Err(AppError::Conflict {
-                        code: "not_approved",
-                        detail: "The invoice is recorded for an approved statement.".to_owned(),
-                    });
-                }
-                StatementState::Paid => {
-                    return Err(AppError::Conflict {
-                        code: "already_paid",
-                        detail: "The statement is paid; its invoice never changes.".to_owned(),
-                    });
-                }
-                StatementState::Approved => {}
-            }
+            require_approved(statement.state)?;
             let Some(entity_id) = statement.legal_entity_id else {
                 return Err(AppError::Conflict {
                     code: "entity_required",

@@ -63,6 +63,22 @@ pub(super) async fn lock(
         .ok_or(AppError::NotFound)
 }
 
+/// Refuses unless the statement is approved and not yet paid: only then is it invoiced and paid.
+pub(super) fn require_approved(state: StatementState) -> Result<(), AppError> {
+    match state {
+        StatementState::Draft => Err(AppError::Conflict {
+            code: "not_approved",
+            detail: "The statement is a draft; it is invoiced and paid once approved.".to_owned(),
+        }),
+        StatementState::Paid => Err(AppError::Conflict {
+            code: "already_paid",
+            detail: "The statement is paid: it has its one payout, and its invoice never changes."
+                .to_owned(),
+        }),
+        StatementState::Approved => Ok(()),
+    }
+}
+
 /// The withholding of one payment: (taxable, tax withheld, table).
 struct Tax {
     taxable: Decimal,
@@ -206,21 +222,7 @@ pub async fn pay_statement(
     let payout = conn
         .transaction(async |conn| {
             let statement = lock(conn, caller.agency_id, id).await?;
-            match statement.state {
-                StatementState::Draft => {
-                    return Err(AppError::Conflict {
-                        code: "not_approved",
-                        detail: "The statement is a draft; it is paid once approved.".to_owned(),
-                    });
-                }
-                StatementState::Paid => {
-                    return Err(AppError::Conflict {
-                        code: "already_paid",
-                        detail: "The statement is paid already; a statement has one payout.".to_owned(),
-                    });
-                }
-                StatementState::Approved => {}
-            }
+            require_approved(statement.state)?;
             if statement.payable <= Decimal::ZERO {
                 return Err(AppError::Conflict {
                     code: "nothing_to_pay",
