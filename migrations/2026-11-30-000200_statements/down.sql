@@ -13,6 +13,7 @@ DROP TABLE statement_carries;
 DROP TABLE statement_adjustments;
 DROP TABLE statement_lines;
 DROP FUNCTION statement_parts_fixed();
+DROP FUNCTION statement_rows_fixed();
 DROP TABLE statements;
 DROP FUNCTION statements_approved_never_change();
 DROP TABLE tax_brackets;

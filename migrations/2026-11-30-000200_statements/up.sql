@@ -281,21 +281,13 @@ $$;
 CREATE TRIGGER statements_approved_never_change BEFORE UPDATE OR DELETE ON statements
     FOR EACH ROW EXECUTE FUNCTION statements_approved_never_change();
 
--- Lines, carries and attached adjustments of an approved statement are as fixed as it is.
+-- Attached adjustments of an approved statement are as fixed as it is (row by row: they are few).
 CREATE FUNCTION statement_parts_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    target uuid;
-    target_agency uuid;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        target := NEW.statement_id; target_agency := NEW.agency_id;
-    ELSE
-        target := OLD.statement_id; target_agency := OLD.agency_id;
-    END IF;
-    IF target IS NOT NULL AND EXISTS (
-        SELECT 1 FROM statements s WHERE s.agency_id = target_agency AND s.id = target AND s.state <> 'draft'
+    IF OLD.statement_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM statements s WHERE s.agency_id = OLD.agency_id AND s.id = OLD.statement_id AND s.state <> 'draft'
     ) THEN
-        RAISE EXCEPTION 'statement % is approved: its % never change', target, TG_TABLE_NAME
+        RAISE EXCEPTION 'statement % is approved: its % never change', OLD.statement_id, TG_TABLE_NAME
             USING ERRCODE = 'check_violation', CONSTRAINT = 'statement_parts_fixed';
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.statement_id IS NOT NULL AND NEW.statement_id IS DISTINCT FROM OLD.statement_id
@@ -310,12 +302,44 @@ BEGIN
     RETURN NEW;
 END;
 $$;
-CREATE TRIGGER statement_lines_fixed BEFORE INSERT OR UPDATE OR DELETE ON statement_lines
-    FOR EACH ROW EXECUTE FUNCTION statement_parts_fixed();
-CREATE TRIGGER statement_carries_fixed BEFORE INSERT OR UPDATE OR DELETE ON statement_carries
-    FOR EACH ROW EXECUTE FUNCTION statement_parts_fixed();
 CREATE TRIGGER statement_adjustments_fixed BEFORE UPDATE OR DELETE ON statement_adjustments
     FOR EACH ROW EXECUTE FUNCTION statement_parts_fixed();
+
+-- Lines and carries of an approved statement are as fixed as it is: checked once per writing
+-- statement over its transition tables (a generation writes thousands of lines at once).
+CREATE FUNCTION statement_rows_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM (SELECT DISTINCT agency_id, statement_id FROM old_rows) o
+                   JOIN statements s ON s.agency_id = o.agency_id AND s.id = o.statement_id
+                   WHERE s.state <> 'draft') THEN
+            RAISE EXCEPTION 'an approved statement''s % never change', TG_TABLE_NAME
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'statement_parts_fixed';
+        END IF;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        IF EXISTS (SELECT 1 FROM (SELECT DISTINCT agency_id, statement_id FROM new_rows) n
+                   JOIN statements s ON s.agency_id = n.agency_id AND s.id = n.statement_id
+                   WHERE s.state <> 'draft') THEN
+            RAISE EXCEPTION 'nothing is added to an approved statement''s %', TG_TABLE_NAME
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'statement_parts_fixed';
+        END IF;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER statement_lines_fixed_insert AFTER INSERT ON statement_lines
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_fixed();
+CREATE TRIGGER statement_lines_fixed_update AFTER UPDATE ON statement_lines
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_fixed();
+CREATE TRIGGER statement_lines_fixed_delete AFTER DELETE ON statement_lines
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_fixed();
+CREATE TRIGGER statement_carries_fixed_insert AFTER INSERT ON statement_carries
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_fixed();
+CREATE TRIGGER statement_carries_fixed_update AFTER UPDATE ON statement_carries
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_fixed();
+CREATE TRIGGER statement_carries_fixed_delete AFTER DELETE ON statement_carries
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_rows_fixed();
 
 -- An invoice, once its statement is paid, stays as it was.
 CREATE FUNCTION statement_invoices_fixed() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -37,6 +37,8 @@ pub struct LineFigures {
     #[diesel(sql_type = SqlUuid)]
     pub influencer_id: Uuid,
     #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = Text)]
     pub platform: String,
     #[diesel(sql_type = SqlUuid)]
     pub product_id: Uuid,
@@ -97,14 +99,6 @@ struct HostFact {
     id: Option<Uuid>,
 }
 
-#[derive(QueryableByName)]
-struct HostCount {
-    #[diesel(sql_type = SqlUuid)]
-    influencer_id: Uuid,
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-}
-
 impl<'a> Scope<'a> {
     /// `sql` over the scope's values; `{host}` in it becomes the one-host filter on
     /// `host_column`.
@@ -138,12 +132,14 @@ impl<'a> Scope<'a> {
             .await?)
     }
 
-    /// The month's sales in the currency, per host, platform, product and the agency share of
-    /// the contract valid on each sale's local day (none: `null`); cancelled lines left out.
+    /// The month's sales per host, currency, platform, product and the agency share of the
+    /// contract valid on each sale's local day (none: `null`); cancelled lines left out. One
+    /// pass over the month: lines in other currencies are only counted by the caller.
     pub async fn lines(&self, conn: &mut AsyncPgConnection) -> Result<Vec<LineFigures>, AppError> {
         Ok(self
             .query(
-                "SELECT s.influencer_id, s.platform, s.product_id, c.agency_share_percent AS share, \
+                "SELECT s.influencer_id, s.currency::text AS currency, s.platform, s.product_id, \
+                        c.agency_share_percent AS share, \
                         count(*) AS orders, sum(s.quantity)::bigint AS units, sum(s.gross) AS gross, \
                         sum(s.refunded_amount) AS refunded, \
                         sum((s.gross - s.refunded_amount) * s.commission_percent) AS basis \
@@ -151,33 +147,13 @@ impl<'a> Scope<'a> {
                  LEFT JOIN contracts c ON c.agency_id = $1 AND c.influencer_id = s.influencer_id \
                       AND c.valid_from <= (s.sold_at AT TIME ZONE $8)::date \
                       AND (c.valid_until IS NULL OR (s.sold_at AT TIME ZONE $8)::date <= c.valid_until) \
-                 WHERE s.agency_id = $1 AND s.sold_at >= $4 AND s.sold_at < $5 AND s.currency = $7 \
+                 WHERE s.agency_id = $1 AND s.sold_at >= $4 AND s.sold_at < $5 \
                        AND s.status <> 'cancelled' {host} \
-                 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+                 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
                 "s.influencer_id",
             )
             .load(conn)
             .await?)
-    }
-
-    /// Per host, the month's lines in other currencies (not settled).
-    pub async fn other_currencies(
-        &self,
-        conn: &mut AsyncPgConnection,
-    ) -> Result<HashMap<Uuid, i64>, AppError> {
-        let rows: Vec<HostCount> = self
-            .query(
-                "SELECT influencer_id, count(*) AS count FROM sales \
-                 WHERE agency_id = $1 AND sold_at >= $4 AND sold_at < $5 AND currency <> $7 \
-                       AND status <> 'cancelled' {host} GROUP BY 1",
-                "influencer_id",
-            )
-            .load(conn)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.influencer_id, r.count))
-            .collect())
     }
 
     /// Adjustments of earlier approved months waiting for an open statement, with the agency

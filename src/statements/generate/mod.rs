@@ -129,20 +129,17 @@ pub async fn generate(
     }
 
     let lines = scope.lines(conn).await?;
-    let others = scope.other_currencies(conn).await?;
     let pending = scope.pending(conn).await?;
     let carries = scope.carries(conn).await?;
 
     let mut hosts: BTreeMap<Uuid, HostDraft> = BTreeMap::new();
     for line in lines {
-        hosts
-            .entry(line.influencer_id)
-            .or_default()
-            .lines
-            .push(line);
-    }
-    for (host, count) in others {
-        hosts.entry(host).or_default().other_currency_lines = count;
+        let draft = hosts.entry(line.influencer_id).or_default();
+        if line.currency == currency.code() {
+            draft.lines.push(line);
+        } else {
+            draft.other_currency_lines += line.orders;
+        }
     }
     for adjustment in pending {
         hosts
