@@ -7,12 +7,16 @@
 #   bench/imports.sh  twenty 20,000-row imports into a new agency against \copy
 #   bench/platform-imports.sh  a 100,000-row Douyin CSV and Kuaishou XLSX export against \copy
 #   bench/login.sh    logins against the argon2 ceiling; GET /v1/me during a login flood
+#   bench/statements.sh  a month's statements generated over a 10,000,000-line ledger; a statement
+#                     read at c8 against pgbench of its statements (its own database, not the
+#                     shared ledger; only when BENCH_ONLY names it: loading takes minutes)
 # Reads run before writes, so they see exactly the seeded ledger. About 10 to 15 minutes.
 #
 # Usage: bench/run-all.sh [duration of each load, default 20s]
 # Environment: BENCH_SALES (default 200000), BENCH_WRK_CPU (default 1), BENCH_KEEP=1 (keep the
 # database mcn_bench_all), BENCH_ONLY="list gmv" (a subset; platform-imports names
-# bench/platform-imports.sh).
+# bench/platform-imports.sh; statements adds bench/statements.sh, which the default set leaves
+# out).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 duration="${1:-20s}"
@@ -20,18 +24,22 @@ bench_setup all 18180
 started=$(date +%s)
 [ "${BENCH_NO_BUILD:-0}" = 1 ] || cargo build --release --quiet --example argon2_ceiling --example xlsx_from_csv
 
+scenarios="${BENCH_ONLY:-list gmv sales imports platform-imports login}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_fresh_database
-bench_server_start
-echo "== seeding the shared ledger"
-bench_ledger
-bench_server_stop
+# bench/statements.sh loads a data set of its own: the shared ledger only for the others.
+if [ -n "$(echo "$scenarios" | tr ' ' '\n' | grep -vx -e statements -e '')" ]; then
+  bench_server_start
+  echo "== seeding the shared ledger"
+  bench_ledger
+  bench_server_stop
+fi
 
 export BENCH_DATABASE="$BENCH_DB" BENCH_NO_BUILD=1 BENCH_RESULTS="$BENCH_TMP/all.tsv"
 unset BENCH_PORT
 : >"$BENCH_RESULTS"
 failed=()
-for scenario in ${BENCH_ONLY:-list gmv sales imports platform-imports login}; do
+for scenario in $scenarios; do
   echo
   echo "######## bench/$scenario.sh"
   case "$scenario" in
