@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Settlement statements at scale (issue 14 point 8): one agency with 500 hosts and a
 # 10,000,000-line ledger over the twelve months of 2026, then
-#   - POST /v1/statements/generate for one month (2026-10, about 830,000 lines), timed: the
-#     first generation, then a regeneration (the same drafts remade, same ids);
+#   - POST /v1/statements/generate for one month (2026-10, about 850,000 lines), timed three
+#     times: the first generation (no statement in the database yet, as for a new agency), a
+#     regeneration right after it (the same drafts remade, same ids), and a regeneration after
+#     `ANALYZE` of the statement tables (what autovacuum does soon after: the steady state);
+#     each prints its statements of 100 ms or more from PostgreSQL's log, when readable;
 #   - GET /v1/statements/{id} over every statement of that month, wrk at concurrency 8;
 # and the ceilings, in the same run with the server stopped: the statements one read runs
 # (bench/sql/statement-read.sql) through pgbench at concurrency 8, and the generation's main

@@ -1,9 +1,10 @@
 -- The main read of POST /v1/statements/generate for a whole month: the month's lines of every
 -- host, per platform, product and agency share (the contract valid on each sale's local day),
 -- net of refunds, cancelled lines left out. src/statements/generate.rs, the `lines` query, as
--- the server sends it (no host filter: `$2::uuid IS NULL` with $2 NULL, written here as `nullif(…)::uuid IS NULL`). bench/statements.sh runs it alone
--- through pgbench as the floor of a generation, prints its EXPLAIN ANALYZE, and first checks
--- that a generation runs this statement.
+-- the server sends it; without a host filter the server binds `$2::uuid IS NULL` to NULL,
+-- written here as `nullif(:agency, :agency)::uuid IS NULL` (pgbench binds no NULL).
+-- bench/statements.sh runs it alone through pgbench as the floor of a generation, prints its
+-- EXPLAIN ANALYZE, and first checks that a generation runs this statement.
 -- bench-check: contains
 -- Variables from bench/statements.sh (-D): agency, start and end (the month's bounds, local
 -- midnights as timestamptz), currency, zone (the agency's time zone).
