@@ -128,7 +128,19 @@ pub async fn generate(
         }
     }
 
-    let lines = scope.lines(conn).await?;
+    // The month's groups are hashed in memory, not sorted on disk.
+    diesel::sql_query("SET LOCAL work_mem = '64MB'")
+        .execute(conn)
+        .await?;
+    let mut lines = scope.lines(conn).await?;
+    lines.sort_by(|a, b| {
+        (a.influencer_id, &a.platform, a.product_id, a.share).cmp(&(
+            b.influencer_id,
+            &b.platform,
+            b.product_id,
+            b.share,
+        ))
+    });
     let pending = scope.pending(conn).await?;
     let carries = scope.carries(conn).await?;
 
