@@ -8,7 +8,8 @@ use super::dto::{
     AdjustmentView, CarryView, InvoiceView, PayoutView, StatementDetail, StatementLine,
     StatementView, amount,
 };
-use super::model::{InvoiceRow, PayoutRow, StatementRow};
+use super::model::{InvoiceRow, PayoutRow, StatementRow, StatementState};
+use crate::domain::enums::IncomeType;
 use crate::error::AppError;
 use crate::schema::{
     influencers, payouts, products, statement_adjustments, statement_carries, statement_invoices,
@@ -67,7 +68,15 @@ pub async fn detail(
     agency_id: Uuid,
     id: Uuid,
 ) -> Result<StatementDetail, AppError> {
-    let statement = view(conn, agency_id, id).await?;
+    let (row, stage_name) = find(conn, agency_id, id).await?;
+    // The statement's own row rules out what it cannot have: carries without a carried
+    // balance, a payout before it is paid, an invoice unless an approved entity statement.
+    let (has_carries, paid) = (
+        !row.carried_forward.is_zero(),
+        row.state == StatementState::Paid,
+    );
+    let invoiced = row.income_type == IncomeType::Entity && row.state != StatementState::Draft;
+    let statement = StatementView::new(row, stage_name);
     let currency = statement.currency.clone();
     let money = |value: rust_decimal::Decimal| amount(value, &currency);
     let lines: Vec<LineRow> = statement_lines::table
@@ -183,38 +192,50 @@ pub async fn detail(
             },
         )
         .collect();
-    let carries = statement_carries::table
-        .filter(statement_carries::agency_id.eq(agency_id))
-        .filter(statement_carries::statement_id.eq(id))
-        .order(statement_carries::from_statement_id.asc())
-        .select((
-            statement_carries::from_statement_id,
-            statement_carries::amount,
-        ))
-        .load::<(Uuid, rust_decimal::Decimal)>(conn)
-        .await?
-        .into_iter()
-        .map(|(from_statement_id, amount)| CarryView {
-            from_statement_id,
-            amount: money(amount),
-        })
-        .collect();
-    let payout = payouts::table
-        .filter(payouts::agency_id.eq(agency_id))
-        .filter(payouts::statement_id.eq(id))
-        .select(PayoutRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .map(PayoutView::from);
-    let invoice = statement_invoices::table
-        .filter(statement_invoices::agency_id.eq(agency_id))
-        .filter(statement_invoices::statement_id.eq(id))
-        .select(InvoiceRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .map(InvoiceView::from);
+    let carries = if !has_carries {
+        Vec::new()
+    } else {
+        statement_carries::table
+            .filter(statement_carries::agency_id.eq(agency_id))
+            .filter(statement_carries::statement_id.eq(id))
+            .order(statement_carries::from_statement_id.asc())
+            .select((
+                statement_carries::from_statement_id,
+                statement_carries::amount,
+            ))
+            .load::<(Uuid, rust_decimal::Decimal)>(conn)
+            .await?
+            .into_iter()
+            .map(|(from_statement_id, amount)| CarryView {
+                from_statement_id,
+                amount: money(amount),
+            })
+            .collect()
+    };
+    let payout = if !paid {
+        None
+    } else {
+        payouts::table
+            .filter(payouts::agency_id.eq(agency_id))
+            .filter(payouts::statement_id.eq(id))
+            .select(PayoutRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .map(PayoutView::from)
+    };
+    let invoice = if !invoiced {
+        None
+    } else {
+        statement_invoices::table
+            .filter(statement_invoices::agency_id.eq(agency_id))
+            .filter(statement_invoices::statement_id.eq(id))
+            .select(InvoiceRow::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .map(InvoiceView::from)
+    };
     Ok(StatementDetail {
         statement,
         lines,
