@@ -34,3 +34,4 @@ pub mod statements;
 pub mod system;
 pub mod telemetry;
 pub mod text_enum;
+pub mod webhooks;
