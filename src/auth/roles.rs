@@ -37,6 +37,8 @@ pub enum Capability {
     Settle,
     /// Read real names and ID numbers in the tax registers (the read is audited).
     ReadTaxIdentity,
+    /// Change the agency's settings and its webhook subscriptions.
+    ManageAgency,
 }
 
 impl Capability {
@@ -52,6 +54,7 @@ impl Capability {
             Capability::ErasePersonalData => "erase a host's personal data",
             Capability::Settle => "generate, approve or pay statements",
             Capability::ReadTaxIdentity => "read real names and ID numbers in the tax registers",
+            Capability::ManageAgency => "change the agency's settings or webhooks",
         }
     }
 }
@@ -73,6 +76,7 @@ impl Role {
             C::ErasePersonalData => matches!(self, R::Owner | R::Compliance),
             C::Settle => matches!(self, R::Owner | R::Admin | R::Finance),
             C::ReadTaxIdentity => matches!(self, R::Owner | R::Admin | R::Compliance | R::Finance),
+            C::ManageAgency => matches!(self, R::Owner | R::Admin),
         }
     }
 }
@@ -94,34 +98,38 @@ mod tests {
         let table = [
             (
                 Role::Owner,
-                [true, true, true, true, true, true, true, true, true, true],
+                [
+                    true, true, true, true, true, true, true, true, true, true, true,
+                ],
             ),
             (
                 Role::Admin,
-                [true, true, true, true, true, true, true, false, true, true],
+                [
+                    true, true, true, true, true, true, true, false, true, true, true,
+                ],
             ),
             (
                 Role::Manager,
                 [
-                    true, true, false, false, false, true, false, false, false, false,
+                    true, true, false, false, false, true, false, false, false, false, false,
                 ],
             ),
             (
                 Role::Compliance,
                 [
-                    true, false, true, false, true, true, true, true, false, true,
+                    true, false, true, false, true, true, true, true, false, true, false,
                 ],
             ),
             (
                 Role::Finance,
                 [
-                    true, false, false, false, false, false, false, false, true, true,
+                    true, false, false, false, false, false, false, false, true, true, false,
                 ],
             ),
             (
                 Role::Analyst,
                 [
-                    true, false, false, false, false, false, false, false, false, false,
+                    true, false, false, false, false, false, false, false, false, false, false,
                 ],
             ),
         ];
@@ -136,6 +144,7 @@ mod tests {
             Capability::ErasePersonalData,
             Capability::Settle,
             Capability::ReadTaxIdentity,
+            Capability::ManageAgency,
         ];
         for (role, allowed) in table {
             for (capability, expected) in capabilities.iter().zip(allowed) {
