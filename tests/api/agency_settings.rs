@@ -34,8 +34,7 @@ async fn patch_agency(app: &TestApp, session: &Session, if_match: Option<&str>, 
     send_if_match(app, Method::PATCH, "/v1/agency", session, if_match, body).await
 }
 
-/// Net per local day of the GMV report over November and the first days of December, in the
-/// agency's own zone.
+/// Gross per local day of the GMV report over October and November, in the agency's own zone.
 async fn report_by_day(app: &TestApp, session: &Session) -> BTreeMap<String, String> {
     let answer = app
         .call(
@@ -209,16 +208,16 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
     let mut conn = app.state.conn().await.unwrap();
     assert!(mcn::reports::fold::fold_all(&mut conn).await.unwrap() > 0);
     books.sale(host, "N3", "2026-11-11T09:00:00+08:00", "40.00").await;
-    // A month away: December 1 in Shanghai, November 30 in Kolkata (23:30). Not folded.
-    books.sale(host, "N4", "2026-12-01T02:00:00+08:00", "80.00").await;
+    // Across a month: November 1 in Shanghai, October 31 in Kolkata (23:30). Not folded.
+    books.sale(host, "N4", "2026-11-01T02:00:00+08:00", "80.00").await;
 
     assert_eq!(
         report_by_day(app, owner).await,
         days(&[
             ("2026-10-15", "7.00"),
+            ("2026-11-01", "80.00"),
             ("2026-11-10", "10.00"),
-            ("2026-11-11", "60.00"),
-            ("2026-12-01", "80.00")
+            ("2026-11-11", "60.00")
         ])
     );
     let changed = patch_agency(app, owner, Some("\"1\""), json!({ "time_zone": "Asia/Kolkata" })).await;
@@ -229,9 +228,9 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
     let kolkata: Tz = "Asia/Kolkata".parse().unwrap();
     let expected = days(&[
         ("2026-10-15", "7.00"),
+        ("2026-10-31", "80.00"),
         ("2026-11-10", "30.00"),
         ("2026-11-11", "40.00"),
-        ("2026-11-30", "80.00"),
     ]);
     assert_eq!(report_by_day(app, owner).await, expected);
     assert_eq!(ledger_by_day(app, owner, kolkata).await, expected);
