@@ -345,6 +345,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        archived_at -> Nullable<Timestamptz>,
+        archived_by -> Nullable<Uuid>,
     }
 }
 

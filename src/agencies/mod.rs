@@ -3,6 +3,7 @@
 pub mod dto;
 pub mod handlers;
 pub mod model;
+pub mod settings;
 pub mod signup;
 
 use chrono::NaiveDate;
@@ -27,7 +28,7 @@ pub fn today_in(time_zone: Tz) -> NaiveDate {
     chrono::Utc::now().with_timezone(&time_zone).date_naive()
 }
 
-/// Mounts sign-up (documented with the auth routes).
+/// Mounts sign-up (documented with the auth routes) and the agency's settings.
 pub fn routes(routes: &mut Routes) {
-    crate::routes!(routes; handlers::signup);
+    crate::routes!(routes; handlers::signup, settings::get_agency, settings::update_agency);
 }

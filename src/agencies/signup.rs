@@ -42,6 +42,34 @@ pub fn check_time_zone(field: &str, value: &str) -> Result<chrono_tz::Tz, FieldE
         .map_err(|_| FieldError::new(field, "invalid_time_zone", "not an IANA time zone name"))
 }
 
+/// Refuses (422 `invalid_time_zone`) a zone PostgreSQL does not know: reports and rollups
+/// compute local days in the database, so the zone must be one it knows too.
+pub async fn check_zone_known(
+    conn: &mut AsyncPgConnection,
+    time_zone: chrono_tz::Tz,
+) -> Result<(), AppError> {
+    let known: Result<usize, _> = diesel::sql_query("SELECT now() AT TIME ZONE $1")
+        .bind::<diesel::sql_types::Text, _>(time_zone.name())
+        .execute(conn)
+        .await;
+    match known {
+        Ok(_) => Ok(()),
+        // Only the database's refusal of the zone is the caller's problem; anything else (an
+        // outage, a timeout) is answered as what it is.
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("time zone")
+                && info.message().contains("not recognized") =>
+        {
+            Err(AppError::validation(vec![FieldError::new(
+                "time_zone",
+                "invalid_time_zone",
+                "not a time zone the database knows",
+            )]))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 fn check(input: &NewAgency) -> Result<CheckedAgency, AppError> {
     let mut errors = Vec::new();
     let name = errors.check(check_text("agency_name", &input.agency_name, 1, 200));
@@ -93,27 +121,7 @@ pub async fn create_agency_with_owner(
         updated_at: now,
     };
     let owner_id = Uuid::now_v7();
-    // Reports and rollups compute local days in PostgreSQL: the zone must be one it knows too.
-    let known: Result<usize, _> = diesel::sql_query("SELECT now() AT TIME ZONE $1")
-        .bind::<diesel::sql_types::Text, _>(agency.time_zone.name())
-        .execute(conn)
-        .await;
-    match known {
-        Ok(_) => {}
-        // Only the database's refusal of the zone is the caller's problem; anything else (an
-        // outage, a timeout) is answered as what it is.
-        Err(diesel::result::Error::DatabaseError(_, info))
-            if info.message().contains("time zone")
-                && info.message().contains("not recognized") =>
-        {
-            return Err(AppError::validation(vec![FieldError::new(
-                "time_zone",
-                "invalid_time_zone",
-                "not a time zone the database knows",
-            )]));
-        }
-        Err(error) => return Err(error.into()),
-    }
+    check_zone_known(conn, agency.time_zone).await?;
     let result = conn
         .transaction(async |conn| {
             agencies::insert(conn, &agency).await?;

@@ -57,6 +57,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
     tags(
         (name = "system", description = "Health, readiness, metrics and this document"),
         (name = "auth", description = "Sign-up, login, token refresh and logout; the caller"),
+        (name = "agency", description = "The agency's own settings: name, default currency, time zone"),
         (name = "users", description = "Staff accounts and roles"),
         (name = "audit", description = "The audit trail of every mutation"),
         (name = "influencers", description = "The roster of hosts and their status"),

@@ -29,6 +29,7 @@ pub(super) fn respond(status: StatusCode, product: Product) -> HttpResponse {
 }
 
 /// The catalogue, filterable by name or SKU, brand, category, regulated field and recall.
+/// Archived products are listed only with `archived=true`.
 #[utoipa::path(
     get, path = "/v1/products", tag = "products", security(("bearer" = [])),
     params(ProductListQuery),
@@ -47,6 +48,7 @@ pub async fn list_products(
         category: query.category,
         regulated_field: query.regulated_field,
         recalled: query.recalled,
+        archived: query.archived.unwrap_or(false),
     };
     let mut conn = caller.conn().await?;
     let rows = products::list(&mut conn, caller.agency_id, &filter, &page).await?;

@@ -98,6 +98,8 @@ pub fn new_product(
         recall_reason: None,
         recalled_by: None,
         version: 1,
+        archived_at: None,
+        archived_by: None,
         created_at: now,
         updated_at: now,
     })

@@ -27,6 +27,9 @@ pub struct ProductView {
     pub recalled: bool,
     pub recalled_at: Option<DateTime<Utc>>,
     pub recall_reason: Option<String>,
+    /// Set once the product is archived (`POST .../archive`): it stays readable, but leaves the
+    /// default list, and no new lineup or line sold since may name it.
+    pub archived_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -47,6 +50,7 @@ impl From<Product> for ProductView {
             recalled: p.recalled_at.is_some(),
             recalled_at: p.recalled_at,
             recall_reason: p.recall_reason,
+            archived_at: p.archived_at,
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -114,6 +118,8 @@ pub struct ProductListQuery {
     pub category: Option<String>,
     pub regulated_field: Option<RegulatedField>,
     pub recalled: Option<bool>,
+    /// `true`: only archived products; otherwise (the default) only products in use.
+    pub archived: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,

@@ -1,6 +1,7 @@
 //! The catalogue: products, recalls and their impact, hosts' product tests, and the products'
 //! items on the platforms.
 
+pub mod archive;
 pub mod catalogue;
 pub mod changes;
 pub mod checks;
@@ -20,6 +21,8 @@ pub fn routes(routes: &mut Routes) {
         catalogue::get_product,
         changes::update_product,
         changes::recall_product,
+        archive::archive_product,
+        archive::withdraw_recall,
         impact::product_impact,
         testing::list_tests,
         testing::create_test,

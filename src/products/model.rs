@@ -30,6 +30,8 @@ pub struct Product {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub archived_by: Option<Uuid>,
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, agency_id: Uuid, id: Uuid) -> QueryResult<Product> {
@@ -74,6 +76,8 @@ pub struct ProductFilter {
     pub category: Option<String>,
     pub regulated_field: Option<RegulatedField>,
     pub recalled: Option<bool>,
+    /// `true`: only archived products; `false`: only products in use.
+    pub archived: bool,
 }
 
 pub async fn list(
@@ -105,6 +109,11 @@ pub async fn list(
     if let Some(field) = filter.regulated_field {
         query = query.filter(products::regulated_field.eq(field));
     }
+    query = if filter.archived {
+        query.filter(products::archived_at.is_not_null())
+    } else {
+        query.filter(products::archived_at.is_null())
+    };
     match filter.recalled {
         Some(true) => query = query.filter(products::recalled_at.is_not_null()),
         Some(false) => query = query.filter(products::recalled_at.is_null()),
@@ -129,6 +138,8 @@ pub struct ProductChanges {
     pub recalled_at: Option<Option<DateTime<Utc>>>,
     pub recall_reason: Option<Option<String>>,
     pub recalled_by: Option<Option<Uuid>>,
+    pub archived_at: Option<Option<DateTime<Utc>>>,
+    pub archived_by: Option<Option<Uuid>>,
 }
 
 /// Inserts a new product; a taken SKU is the database's unique violation.

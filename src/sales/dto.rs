@@ -150,11 +150,42 @@ pub struct RefundRequest {
     pub reason: Option<String>,
 }
 
+/// The body of `PATCH /v1/sales/{id}`: only the fields to correct. Every check of a new line
+/// applies to the corrected line (host, product and session of the agency, the session the
+/// host's, not sold in the future, an archived product only if the line already had it).
+/// `platform` and `external_order_id` identify the line and never change; the currency stays
+/// the line's; status and refunds move by `.../cancel` and `.../refunds`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleCorrectionRequest {
+    /// RFC 3339 (or a local time in the agency's zone).
+    #[schema(format = DateTime)]
+    pub sold_at: Option<String>,
+    pub influencer_id: Option<Uuid>,
+    /// `null` detaches the line from its session.
+    pub live_session_id: Option<Uuid>,
+    pub product_id: Option<Uuid>,
+    /// Instead of `product_id`.
+    pub sku: Option<String>,
+    #[schema(minimum = 1, maximum = 100000)]
+    pub quantity: Option<i32>,
+    /// Decimal string in the line's currency; the gross becomes quantity × unit_price.
+    #[schema(value_type = Option<String>, example = "99.00", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
+    pub unit_price: Option<serde_json::Value>,
+    /// Why, kept in the audit trail.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SaleListQuery {
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
+    /// The platform's order line id (on any platform unless `platform` is given).
+    pub external_order_id: Option<String>,
+    /// Lines that came in with this import.
+    pub import_batch_id: Option<Uuid>,
     pub live_session_id: Option<Uuid>,
     pub product_id: Option<Uuid>,
     pub status: Option<SaleStatus>,

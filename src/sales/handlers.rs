@@ -114,7 +114,8 @@ pub async fn create_sale(
     .await
 }
 
-/// The ledger, newest first, filterable by host, platform, session, product, status and time.
+/// The ledger, newest first, filterable by host, platform, order id, import, session, product,
+/// status and time.
 #[utoipa::path(
     get, path = "/v1/sales", tag = "sales", security(("bearer" = [])),
     params(SaleListQuery),
@@ -131,6 +132,8 @@ pub async fn list_sales(
     let filter = SaleFilter {
         influencer_id: query.influencer_id,
         platform: query.platform,
+        external_order_id: query.external_order_id.filter(|id| !id.is_empty()),
+        import_batch_id: query.import_batch_id,
         live_session_id: query.live_session_id,
         product_id: query.product_id,
         status: query.status,

@@ -20,7 +20,8 @@ use std::collections::{HashMap, HashSet};
 use diesel::QueryableByName;
 use diesel::pg::Pg;
 use diesel::result::QueryResult;
-use diesel::sql_types::{Array, Nullable, Numeric, Text, Uuid as SqlUuid};
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Array, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -51,16 +52,18 @@ CROSS JOIN LATERAL (SELECT DISTINCT pa.platform, pa.handle, pa.influencer_id \
     FROM platform_accounts pa WHERE pa.agency_id = $1 AND pa.platform = k.platform \
     AND pa.handle = k.handle LIMIT 2) AS a";
 
-/// Products of the agency among `$2` (ids), with their commission rate.
+/// Products of the agency among `$2` (ids), with their commission rate and archive time.
 pub const PRODUCTS_SQL: &str = "\
-SELECT p.id, p.sku, p.commission_percent FROM unnest($2::uuid[]) AS k(id) \
-CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent \
+SELECT p.id, p.sku, p.commission_percent, p.archived_at FROM unnest($2::uuid[]) AS k(id) \
+CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent, \
+    products.archived_at \
     FROM products WHERE products.agency_id = $1 AND products.id = k.id LIMIT 1) AS p";
 
-/// Products of the agency among `$2` (SKUs), with their commission rate.
+/// Products of the agency among `$2` (SKUs), with their commission rate and archive time.
 pub const PRODUCTS_BY_SKU_SQL: &str = "\
-SELECT p.id, p.sku, p.commission_percent FROM unnest($2::text[]) AS k(sku) \
-CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent \
+SELECT p.id, p.sku, p.commission_percent, p.archived_at FROM unnest($2::text[]) AS k(sku) \
+CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percent, \
+    products.archived_at \
     FROM products WHERE products.agency_id = $1 AND products.sku = k.sku LIMIT 1) AS p";
 
 /// Products of the agency among (`$2` platform, `$3` item id, `$4` SKU code or NULL) platform
@@ -70,7 +73,8 @@ CROSS JOIN LATERAL (SELECT products.id, products.sku, products.commission_percen
 /// true), so that no plan sorts or scans an item's mappings to choose between them; the
 /// product is then looked up by the one found.
 pub const PLATFORM_ITEMS_SQL: &str = "\
-SELECT k.platform, k.item_id, k.sku_code, p.id AS product_id, p.commission_percent \
+SELECT k.platform, k.item_id, k.sku_code, p.id AS product_id, p.commission_percent, \
+    p.archived_at \
 FROM unnest($2::text[], $3::text[], $4::text[]) AS k(platform, item_id, sku_code) \
 LEFT JOIN LATERAL (SELECT ppi.product_id FROM product_platform_items ppi \
     WHERE ppi.agency_id = $1 AND ppi.platform = k.platform AND ppi.item_id = k.item_id \
@@ -78,8 +82,8 @@ LEFT JOIN LATERAL (SELECT ppi.product_id FROM product_platform_items ppi \
 LEFT JOIN LATERAL (SELECT ppi.product_id FROM product_platform_items ppi \
     WHERE ppi.agency_id = $1 AND ppi.platform = k.platform AND ppi.item_id = k.item_id \
     AND ppi.sku_code IS NULL LIMIT 1) AS whole ON true \
-CROSS JOIN LATERAL (SELECT products.id, products.commission_percent FROM products \
-    WHERE products.agency_id = $1 \
+CROSS JOIN LATERAL (SELECT products.id, products.commission_percent, products.archived_at \
+    FROM products WHERE products.agency_id = $1 \
     AND products.id = coalesce(exact.product_id, whole.product_id) LIMIT 1) AS p";
 
 /// Live sessions of the agency among `$2` (ids), with their host.
@@ -140,6 +144,27 @@ struct ProductRow {
     sku: String,
     #[diesel(sql_type = Numeric)]
     commission_percent: Decimal,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    archived_at: Option<DateTime<Utc>>,
+}
+
+/// What a line takes from the product it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductFacts {
+    pub id: Uuid,
+    pub commission_percent: Decimal,
+    /// When the product was archived: lines sold since are refused (`product_archived`).
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl ProductRow {
+    fn facts(&self) -> ProductFacts {
+        ProductFacts {
+            id: self.id,
+            commission_percent: self.commission_percent,
+            archived_at: self.archived_at,
+        }
+    }
 }
 
 #[derive(QueryableByName)]
@@ -154,6 +179,8 @@ struct PlatformItemRow {
     product_id: Uuid,
     #[diesel(sql_type = Numeric)]
     commission_percent: Decimal,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    archived_at: Option<DateTime<Utc>>,
 }
 
 #[derive(QueryableByName)]
@@ -250,25 +277,22 @@ pub async fn handle_hosts(
     Ok(hosts)
 }
 
-/// The commission rate of each product of the agency among `ids`.
+/// The commission rate and archive time of each product of the agency among `ids`.
 pub async fn products_by_id(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     ids: impl IntoIterator<Item = Uuid>,
-) -> QueryResult<HashMap<Uuid, Decimal>> {
+) -> QueryResult<HashMap<Uuid, ProductFacts>> {
     let rows: Vec<ProductRow> = by_ids(conn, PRODUCTS_SQL, agency_id, ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.id, row.commission_percent))
-        .collect())
+    Ok(rows.into_iter().map(|row| (row.id, row.facts())).collect())
 }
 
-/// The id and commission rate of each product of the agency among `skus`.
+/// The id, commission rate and archive time of each product of the agency among `skus`.
 pub async fn products_by_sku(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     skus: impl IntoIterator<Item = &str>,
-) -> QueryResult<HashMap<String, (Uuid, Decimal)>> {
+) -> QueryResult<HashMap<String, ProductFacts>> {
     let skus = distinct(skus);
     if skus.is_empty() {
         return Ok(HashMap::new());
@@ -282,7 +306,7 @@ pub async fn products_by_sku(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| (row.sku, (row.id, row.commission_percent)))
+        .map(|row| (row.sku.clone(), row.facts()))
         .collect())
 }
 
@@ -305,6 +329,19 @@ pub async fn platform_items<'a>(
     agency_id: Uuid,
     keys: impl IntoIterator<Item = (Platform, &'a str, Option<&'a str>)>,
 ) -> QueryResult<HashMap<PlatformItemKey, (Uuid, Decimal)>> {
+    Ok(platform_item_products(conn, agency_id, keys)
+        .await?
+        .into_iter()
+        .map(|(key, facts)| (key, (facts.id, facts.commission_percent)))
+        .collect())
+}
+
+/// [`platform_items`], with each product's archive time.
+pub async fn platform_item_products<'a>(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    keys: impl IntoIterator<Item = (Platform, &'a str, Option<&'a str>)>,
+) -> QueryResult<HashMap<PlatformItemKey, ProductFacts>> {
     let (platforms, items, skus) = triple_arrays(keys);
     if items.is_empty() {
         return Ok(HashMap::new());
@@ -323,7 +360,11 @@ pub async fn platform_items<'a>(
         .map(|row| {
             (
                 (row.platform, row.item_id, row.sku_code),
-                (row.product_id, row.commission_percent),
+                ProductFacts {
+                    id: row.product_id,
+                    commission_percent: row.commission_percent,
+                    archived_at: row.archived_at,
+                },
             )
         })
         .collect())

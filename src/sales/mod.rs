@@ -1,6 +1,7 @@
 //! The sales ledger: order lines per platform, refunds as entries of their own, and idempotent
 //! bulk imports.
 
+pub mod correct;
 pub mod dto;
 pub mod handlers;
 pub mod imports;
@@ -21,6 +22,8 @@ pub fn routes(routes: &mut Routes) {
         imports::import_sales,
         imports::get_import,
         handlers::get_sale,
+        correct::correct_sale,
+        correct::cancel_sale,
         refunds::refund_sale,
         refunds::get_refund,
     );

@@ -225,6 +225,8 @@ pub async fn set_status(
 pub struct SaleFilter {
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
+    pub external_order_id: Option<String>,
+    pub import_batch_id: Option<Uuid>,
     pub live_session_id: Option<Uuid>,
     pub product_id: Option<Uuid>,
     pub status: Option<SaleStatus>,
@@ -250,6 +252,14 @@ pub async fn list(
     }
     if let Some(platform) = filter.platform {
         query = query.filter(sales::platform.eq(platform));
+    }
+    // Each has its own index led by the agency (`sales_external_order_idx`,
+    // `sales_import_batch_idx`, the latter in the list's order).
+    if let Some(order) = &filter.external_order_id {
+        query = query.filter(sales::external_order_id.eq(order.clone()));
+    }
+    if let Some(batch) = filter.import_batch_id {
+        query = query.filter(sales::import_batch_id.eq(batch));
     }
     if let Some(id) = filter.live_session_id {
         query = query.filter(sales::live_session_id.eq(id));

@@ -102,12 +102,14 @@ pub type PlannedLineup = Vec<(Uuid, Option<Decimal>)>;
 /// A checked lineup: its planned pairs, and the products it names as read.
 pub type CheckedLineup = (PlannedLineup, Vec<Product>);
 
-/// Checks a lineup's products (of the agency, each once) and prices (in the product's currency).
+/// Checks a lineup's products (of the agency, each once, not archived unless `kept`: already
+/// in the session's lineup) and prices (in the product's currency).
 pub async fn check_lineup(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     field: &str,
     items: &[LineupItemRequest],
+    kept: &[Uuid],
     errors: &mut Vec<FieldError>,
 ) -> Result<CheckedLineup, AppError> {
     if items.len() > MAX_LINEUP {
@@ -131,6 +133,14 @@ pub async fn check_lineup(
             ));
             continue;
         };
+        if product.archived_at.is_some() && !kept.contains(&product.id) {
+            errors.push(FieldError::new(
+                format!("{field}[{index}].product_id"),
+                "product_archived",
+                "the product is archived: no new lineup features it",
+            ));
+            continue;
+        }
         if !seen.insert(item.product_id) {
             errors.push(FieldError::new(
                 format!("{field}[{index}].product_id"),

@@ -178,6 +178,8 @@ pub struct SessionListQuery {
     pub influencer_id: Option<Uuid>,
     pub platform: Option<Platform>,
     pub state: Option<SessionState>,
+    /// Part of the title, any case.
+    pub q: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,

@@ -28,7 +28,7 @@ use crate::json::Json;
     responses(
         (status = 200, description = "The session with its new lineup", body = SessionView),
         (status = 409, description = "Not scheduled (`invalid_transition`)"),
-        (status = 422, description = "Unknown or repeated products, bad prices, or `compliance_violation`"),
+        (status = 422, description = "Unknown, repeated or archived products (`validation_failed`: `not_found`, `duplicate`, `product_archived`), bad prices, or `compliance_violation`"),
     )
 )]
 pub async fn put_lineup(
@@ -47,9 +47,18 @@ pub async fn put_lineup(
             if current.state != SessionState::Scheduled {
                 return Err(invalid_transition(current.state, "change its lineup"));
             }
+            let previous = sessions::lineups(conn, caller.agency_id, &[id]).await?;
+            let kept: Vec<Uuid> = previous.iter().map(|l| l.product_id).collect();
             let mut errors = Vec::new();
-            let (lineup, products) =
-                check_lineup(conn, caller.agency_id, "items", &body.items, &mut errors).await?;
+            let (lineup, products) = check_lineup(
+                conn,
+                caller.agency_id,
+                "items",
+                &body.items,
+                &kept,
+                &mut errors,
+            )
+            .await?;
             if !errors.is_empty() {
                 return Err(AppError::validation(errors));
             }
@@ -69,7 +78,6 @@ pub async fn put_lineup(
                     violations,
                 ));
             }
-            let previous = sessions::lineups(conn, caller.agency_id, &[id]).await?;
             sessions::replace_lineup(
                 conn,
                 caller.agency_id,

@@ -77,6 +77,19 @@ pub async fn list(
     filter: &SessionFilter,
     page: &PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> QueryResult<Vec<LiveSession>> {
+    list_titled(conn, agency_id, filter, None, page).await
+}
+
+/// [`list`], keeping only sessions whose title contains `title` (case-insensitive). The match
+/// is an `ILIKE` over the agency's sessions that the other filters leave (read through the
+/// calendar index, in its order): no trigram index, so its cost follows the agency's schedule.
+pub async fn list_titled(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    filter: &SessionFilter,
+    title: Option<&str>,
+    page: &PageRequest<(DateTime<Utc>, Uuid)>,
+) -> QueryResult<Vec<LiveSession>> {
     let mut query = live_sessions::table
         .filter(live_sessions::agency_id.eq(agency_id))
         .select(LiveSession::as_select())
@@ -97,6 +110,9 @@ pub async fn list(
     }
     if let Some(state) = filter.state {
         query = query.filter(live_sessions::state.eq(state));
+    }
+    if let Some(title) = title {
+        query = query.filter(live_sessions::title.ilike(crate::domain::like_pattern(title)));
     }
     if let Some(platform) = filter.platform {
         let accounts = platform_accounts::table

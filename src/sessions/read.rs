@@ -27,7 +27,8 @@ fn session_filter(query: &SessionListQuery) -> Result<SessionFilter, AppError> {
     })
 }
 
-/// The schedule in calendar order, filterable by time range, host, platform and state.
+/// The schedule in calendar order, filterable by time range, host, platform, state and a part
+/// of the title (`q`, any case).
 #[utoipa::path(
     get, path = "/v1/live-sessions", tag = "live sessions", security(("bearer" = [])),
     params(SessionListQuery),
@@ -42,7 +43,8 @@ pub async fn list_sessions(
     let page = PageRequest::<(DateTime<Utc>, Uuid)>::new(query.limit, query.cursor.as_deref())?;
     let filter = session_filter(&query)?;
     let mut conn = caller.conn().await?;
-    let rows = sessions::list(&mut conn, caller.agency_id, &filter, &page).await?;
+    let title = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let rows = sessions::list_titled(&mut conn, caller.agency_id, &filter, title, &page).await?;
     let (rows, next_cursor) = page.split(rows, |s| (s.scheduled_start, s.id));
     let (time_zone, valid_days) = rule_context(&mut conn, caller.state(), caller.agency_id).await?;
     let items = views(&mut conn, caller.agency_id, time_zone, valid_days, rows).await?;

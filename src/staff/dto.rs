@@ -53,14 +53,20 @@ pub struct CreateUserRequest {
     pub role: Role,
 }
 
-/// Only the fields to change. `password` needs `current_password` when users change their own;
-/// owners and admins may set another user's password without it.
+/// Only the fields to change. `password` and `email` need `current_password` when users change
+/// their own; owners and admins may set another user's without it. `active: false` deactivates
+/// the user as `DELETE` does (their sessions end at once); `active: true` reactivates them.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     pub role: Option<Role>,
+    /// The login, unique across the service (case-insensitive).
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    /// `false` deactivates (owners and admins; the last active owner stays), `true` reactivates.
+    pub active: Option<bool>,
     #[schema(min_length = 10, max_length = 128)]
     pub password: Option<String>,
     #[schema(max_length = 128)]

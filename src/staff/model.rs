@@ -130,6 +130,7 @@ pub async fn list(
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct UserChanges {
+    pub email: Option<String>,
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub password_hash: Option<String>,

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod agency_settings;
 mod audit;
 mod auth;
 mod binary;
@@ -12,6 +13,7 @@ mod compliance;
 mod compliance_issues;
 mod contract;
 mod database;
+mod edits;
 mod errors;
 mod fail_closed;
 mod finance;
@@ -31,6 +33,7 @@ mod registers;
 mod reports;
 mod roster;
 mod round_trips;
+mod sale_edits;
 mod sales;
 mod scaling;
 mod sessions;

@@ -6,7 +6,7 @@
 mod known;
 mod resolve;
 
-pub use resolve::{Accounts, Resolved, Unresolved, resolve};
+pub use resolve::{Accounts, Resolved, Unresolved, resolve, resolve_keeping};
 
 use known::{compare, update_known};
 

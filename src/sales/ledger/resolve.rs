@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 use crate::domain::Collect;
 use crate::domain::enums::Platform;
 use crate::error::{AppError, FieldError};
-use crate::sales::lookup;
+use crate::sales::lookup::{self, ProductFacts};
 use crate::sales::validate::{HostRef, ProductRef, SaleInput};
 
 /// A line whose references were found.
@@ -153,9 +154,9 @@ impl Accounts {
 struct Known {
     hosts: HashSet<Uuid>,
     accounts: Accounts,
-    products: HashMap<Uuid, Decimal>,
-    skus: HashMap<String, (Uuid, Decimal)>,
-    items: HashMap<(Platform, String, Option<String>), (Uuid, Decimal)>,
+    products: HashMap<Uuid, ProductFacts>,
+    skus: HashMap<String, ProductFacts>,
+    items: HashMap<(Platform, String, Option<String>), ProductFacts>,
     session_hosts: HashMap<Uuid, Uuid>,
 }
 
@@ -217,7 +218,7 @@ impl Known {
             accounts: Accounts::load(conn, agency_id, accounts, handles).await?,
             products: lookup::products_by_id(conn, agency_id, product_ids).await?,
             skus: lookup::products_by_sku(conn, agency_id, skus).await?,
-            items: lookup::platform_items(conn, agency_id, items).await?,
+            items: lookup::platform_item_products(conn, agency_id, items).await?,
             session_hosts: lookup::session_hosts(conn, agency_id, sessions).await?,
         })
     }
@@ -228,7 +229,7 @@ impl Known {
         platform: Platform,
         item_id: Option<&String>,
         sku_code: Option<&String>,
-    ) -> Option<(Uuid, Decimal)> {
+    ) -> Option<ProductFacts> {
         item_id
             .and_then(|item| {
                 self.items
@@ -266,14 +267,10 @@ impl Known {
         }
     }
 
-    /// The product and its commission rate.
-    fn product(&self, input: &SaleInput) -> Result<(Uuid, Decimal), FieldError> {
+    /// The product, its commission rate and archive time.
+    fn product(&self, input: &SaleInput) -> Result<ProductFacts, FieldError> {
         match &input.product {
-            ProductRef::Id(id) => self
-                .products
-                .get(id)
-                .map(|rate| (*id, *rate))
-                .ok_or_else(|| {
+            ProductRef::Id(id) => self.products.get(id).copied().ok_or_else(|| {
                     FieldError::new("product_id", "not_found", "no such product in this agency")
                 }),
             ProductRef::Sku(sku) => self
@@ -310,7 +307,9 @@ impl Known {
         }
     }
 
-    fn resolve(&self, input: SaleInput) -> Result<Resolved, Unresolved> {
+    /// Resolves one line; a product archived when the line was sold is refused, unless it is
+    /// `kept` (the product a corrected line already had).
+    fn resolve(&self, input: SaleInput, kept: Option<Uuid>) -> Result<Resolved, Unresolved> {
         let mut errors = Vec::new();
         let host = match &input.host {
             HostRef::Account { user_id, handle } => {
@@ -330,9 +329,9 @@ impl Known {
             }
             _ => errors.check(self.host(&input)),
         };
-        let product = errors.check(self.product(&input));
-        if let (ProductRef::Item { item_id, sku_code }, None, Some(_)) =
-            (&input.product, product, host)
+        let found = self.product(&input);
+        if let (ProductRef::Item { item_id, sku_code }, Err(_), Some(_)) =
+            (&input.product, &found, host)
         {
             return Err(Unresolved::NeedsMapping {
                 platform: input.platform,
@@ -341,21 +340,45 @@ impl Known {
                 external_order_id: input.external_order_id,
             });
         }
+        let product = errors.check(found.and_then(|facts| match facts.archived_at {
+            Some(at) if input.sold_at >= at && kept != Some(facts.id) => {
+                Err(archived(&input.product, at))
+            }
+            _ => Ok(facts),
+        }));
         if let (Some(session), Some(host)) = (input.live_session_id, host)
             && let Err(error) = self.session(session, host)
         {
             errors.push(error);
         }
         match (host, product, errors.is_empty()) {
-            (Some(influencer_id), Some((product_id, rate)), true) => Ok(Resolved {
+            (Some(influencer_id), Some(product), true) => Ok(Resolved {
                 influencer_id,
-                product_id,
-                commission_percent: input.commission_percent.unwrap_or(rate),
+                product_id: product.id,
+                commission_percent: input.commission_percent.unwrap_or(product.commission_percent),
                 input,
             }),
             _ => Err(Unresolved::Errors(errors)),
         }
     }
+}
+
+/// The error of a line naming a product archived at `at` or before the line was sold: an
+/// archived product is not sold on new lines.
+fn archived(product: &ProductRef, at: DateTime<Utc>) -> FieldError {
+    let field = match product {
+        ProductRef::Id(_) => "product_id",
+        ProductRef::Sku(_) => "sku",
+        ProductRef::Item { .. } => "item_id",
+    };
+    FieldError::new(
+        field,
+        "product_archived",
+        format!(
+            "the product was archived at {}: lines sold since are not accepted",
+            at.to_rfc3339()
+        ),
+    )
 }
 
 /// Looks up the host, product and session of every line; a line whose references do not
@@ -365,9 +388,19 @@ pub async fn resolve(
     agency_id: Uuid,
     inputs: Vec<SaleInput>,
 ) -> Result<Vec<Result<Resolved, Unresolved>>, AppError> {
+    resolve_keeping(conn, agency_id, inputs, None).await
+}
+
+/// [`resolve`], accepting the archived product `kept` (the product a corrected line keeps).
+pub async fn resolve_keeping(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    inputs: Vec<SaleInput>,
+    kept: Option<Uuid>,
+) -> Result<Vec<Result<Resolved, Unresolved>>, AppError> {
     let known = Known::load(conn, agency_id, &inputs).await?;
     Ok(inputs
         .into_iter()
-        .map(|input| known.resolve(input))
+        .map(|input| known.resolve(input, kept))
         .collect())
 }

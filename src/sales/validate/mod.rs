@@ -1,6 +1,7 @@
 //! One order line as sent (a JSON object, or a CSV row turned into one) checked into a
 //! [`SaleInput`], or the list of what is wrong with it. Shared by `POST /v1/sales` and imports.
 
+mod correction;
 mod fields;
 mod settle;
 
@@ -15,6 +16,7 @@ use crate::domain::currency::Currency;
 use crate::domain::enums::Platform;
 use crate::domain::money::{parse_amount, parse_currency};
 use crate::error::FieldError;
+pub use correction::{CORRECTION_FIELDS, Correction, check_correction};
 pub use fields::parse_time;
 use fields::{Row, present, text};
 use settle::settle;

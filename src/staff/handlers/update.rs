@@ -1,4 +1,4 @@
-//! Changing a staff account: display name, role, password.
+//! Changing a staff account: display name, role, password, email, and (de)activation.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -17,10 +17,14 @@ use crate::error::{AppError, FieldError};
 use crate::etag::IfMatch;
 use crate::json::Json;
 use crate::staff::dto::{UpdateUserRequest, UserView};
+use crate::staff::email::{Email, mask_email};
 use crate::staff::model::{self as users, UserChanges};
 
-/// Changes display name, role or password. A role or password change ends the user's existing
-/// sessions at once. `If-Match` with a stale version is 412.
+/// Changes display name, role, password or email, or (de)activates the user. A role or
+/// password change, and a deactivation (`active: false`, as `DELETE` does), end the user's
+/// existing sessions at once; `active: true` reactivates a deactivated user. An email is
+/// normalised as at sign-up and unique across the service (409 `email_taken`). Changing one's
+/// own password or email needs `current_password`. `If-Match` with a stale version is 412.
 #[utoipa::path(
     patch,
     path = "/v1/users/{id}",
@@ -34,7 +38,7 @@ use crate::staff::model::{self as users, UserChanges};
         (status = 200, description = "The updated user", body = UserView),
         (status = 403, description = "Not allowed (`forbidden`, `owner_management_forbidden`)"),
         (status = 404, description = "No such user in this agency"),
-        (status = 409, description = "Would leave no active owner (`last_owner`)"),
+        (status = 409, description = "Would leave no active owner (`last_owner`), or the email is taken (`email_taken`)"),
         (status = 422, description = "Invalid fields, wrong current password (`validation_failed`)"),
         (status = 503, description = BUSY_OR_UNAVAILABLE),
     )
@@ -53,15 +57,23 @@ pub async fn update_user(
     if_match.check(target.version)?;
 
     // Who may change what.
-    if body.role.is_some() {
+    if body.role.is_some() || body.active.is_some() {
         require_manage(&caller, target.role)?;
         if body.role == Some(Role::Owner) && caller.role != Role::Owner {
             return Err(owner_management_forbidden());
         }
     }
-    let asks_nothing =
-        body.role.is_none() && body.display_name.is_none() && body.password.is_none();
-    if !is_self && (asks_nothing || body.display_name.is_some() || body.password.is_some()) {
+    let asks_nothing = body.role.is_none()
+        && body.display_name.is_none()
+        && body.password.is_none()
+        && body.email.is_none()
+        && body.active.is_none();
+    if !is_self
+        && (asks_nothing
+            || body.display_name.is_some()
+            || body.password.is_some()
+            || body.email.is_some())
+    {
         // An empty PATCH is still checked: it must not tell a caller more than a real one.
         require_manage(&caller, target.role)?;
     }
@@ -88,19 +100,27 @@ pub async fn update_user(
     }
     if let Some(password) = &body.password {
         errors.check(check_new_password("password", password));
-        if is_self && body.current_password.is_none() {
-            errors.push(FieldError::new(
-                "current_password",
-                "required",
-                "changing your own password needs your current password",
-            ));
-        }
+    }
+    let email = errors
+        .check(
+            body.email
+                .as_deref()
+                .map(|email| Email::parse("email", email))
+                .transpose(),
+        )
+        .flatten();
+    let needs_current = body.password.is_some() || body.email.is_some();
+    if is_self && needs_current && body.current_password.is_none() {
+        errors.push(FieldError::new(
+            "current_password",
+            "required",
+            "changing your own password or email needs your current password",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    if let (true, Some(_), Some(current)) = (is_self, &body.password, body.current_password.clone())
-    {
+    if let (true, true, Some(current)) = (is_self, needs_current, body.current_password.clone()) {
         let ok = caller
             .state()
             .auth
@@ -132,16 +152,30 @@ pub async fn update_user(
             let display_name = display_name
                 .clone()
                 .filter(|name| *name != current.display_name);
-            if role.is_none() && display_name.is_none() && password_hash.is_none() {
+            let email = email
+                .as_ref()
+                .map(|email| email.as_str().to_owned())
+                .filter(|email| *email != current.email);
+            let active = body.active.filter(|active| *active != current.active);
+            if role.is_none()
+                && display_name.is_none()
+                && password_hash.is_none()
+                && email.is_none()
+                && active.is_none()
+            {
                 // Nothing to change: no new version, no audit event.
                 return Ok(current);
             }
-            let revoke = role.is_some() || password_hash.is_some();
+            let deactivates = active == Some(false);
+            let revoke = role.is_some() || password_hash.is_some() || deactivates;
             let changes = UserChanges {
+                email,
                 display_name,
                 role,
                 password_hash: password_hash.clone(),
-                ..UserChanges::default()
+                active,
+                // Deactivated now, or reactivated: as `DELETE` records it.
+                deactivated_at: active.map(|active| (!active).then_some(now)),
             };
             let updated = users::update(conn, caller.agency_id, id, &changes, revoke)
                 .await
@@ -151,7 +185,13 @@ pub async fn update_user(
             }
             let mut audit = Changes::new()
                 .change("display_name", &current.display_name, &updated.display_name)
-                .change("role", current.role, updated.role);
+                .change("role", current.role, updated.role)
+                .change(
+                    "email",
+                    mask_email(&current.email),
+                    mask_email(&updated.email),
+                )
+                .change("active", current.active, updated.active);
             if password_hash.is_some() {
                 audit = audit.redacted("password");
             }
