@@ -11,6 +11,7 @@ mod closed_periods;
 mod compliance;
 mod compliance_issues;
 mod contract;
+mod dashboard;
 mod database;
 mod errors;
 mod fail_closed;
