@@ -10,6 +10,7 @@ pub mod auth;
 pub mod compliance;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod db;
 pub mod domain;
 pub mod error;

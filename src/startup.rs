@@ -19,8 +19,8 @@ use crate::routing::Routes;
 use crate::state::AppState;
 use crate::telemetry;
 use crate::{
-    agencies, audit, auth, compliance, influencers, openapi, products, registers, reports, sales,
-    sessions, staff, statements, system,
+    agencies, audit, auth, compliance, dashboard, influencers, openapi, products, registers,
+    reports, sales, sessions, staff, statements, system,
 };
 
 /// The OpenAPI document of [`routes`] as pretty JSON, as served at `/openapi.json` and kept in
@@ -50,6 +50,7 @@ pub fn routes() -> Routes {
     reports::routes(&mut routes);
     registers::routes(&mut routes);
     statements::routes(&mut routes);
+    dashboard::routes(&mut routes);
     routes
 }
 

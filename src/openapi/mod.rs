@@ -72,6 +72,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         (name = "sales", description = "The sales ledger: order lines, refunds and imports"),
         (name = "reports", description = "GMV and settlements, as JSON, CSV or a chart"),
         (name = "statements", description = "Settlement statements, payouts, invoices and income tax withheld"),
+        (name = "dashboard", description = "Today and the week at a glance"),
     )
 )]
 struct ApiDoc;

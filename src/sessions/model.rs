@@ -10,7 +10,7 @@ use crate::domain::enums::{Platform, SessionState, VenueType};
 use crate::pagination::PageRequest;
 use crate::schema::{live_sessions, platform_accounts, session_products, session_reviews};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = live_sessions)]
 pub struct LiveSession {
     pub agency_id: Uuid,
@@ -172,7 +172,7 @@ pub async fn update(
         .await
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = session_products)]
 pub struct LineupRow {
     pub agency_id: Uuid,
@@ -205,19 +205,30 @@ pub async fn replace_lineup(
     Ok(())
 }
 
-/// The lineups of `sessions`, in position order.
+/// The lineups of `sessions`, in session and position order. The keys are unnested and each
+/// session's lineup read from the primary key, so the plan stays proportional to the list
+/// whatever the planner knows of the agency (a filter `session_id = ANY($2)` is planned as a
+/// scan of every lineup of the agency when it has no statistics).
 pub async fn lineups(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     sessions: &[Uuid],
 ) -> QueryResult<Vec<LineupRow>> {
-    session_products::table
-        .filter(session_products::agency_id.eq(agency_id))
-        .filter(session_products::session_id.eq_any(sessions))
-        .order((session_products::session_id, session_products::position))
-        .select(LineupRow::as_select())
-        .load(conn)
-        .await
+    const LINEUPS_SQL: &str = "\
+SELECT sp.agency_id, sp.session_id, sp.position, sp.product_id, sp.planned_price \
+FROM unnest($2::uuid[]) AS k(id) \
+JOIN session_products sp ON sp.agency_id = $1 AND sp.session_id = k.id \
+ORDER BY sp.session_id, sp.position";
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::db::KeepPrepared(
+        diesel::sql_query(LINEUPS_SQL)
+            .bind::<diesel::sql_types::Uuid, _>(agency_id)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(sessions),
+    )
+    .load(conn)
+    .await
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -12,6 +12,7 @@ mod closed_periods;
 mod compliance;
 mod compliance_issues;
 mod contract;
+mod dashboard;
 mod database;
 mod edits;
 mod errors;
