@@ -44,7 +44,9 @@ fn respond(agency: Agency) -> HttpResponse {
 pub async fn get_agency(caller: Caller) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let mut conn = caller.conn().await?;
-    Ok(respond(super::model::find(&mut conn, caller.agency_id).await?))
+    Ok(respond(
+        super::model::find(&mut conn, caller.agency_id).await?,
+    ))
 }
 
 /// The checked settings of a `PATCH` (each `None` when not sent).

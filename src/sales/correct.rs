@@ -102,9 +102,7 @@ fn corrected_input(sale: &Sale, correction: &Correction) -> SaleInput {
         external_order_id: sale.external_order_id.clone(),
         sold_at: correction.sold_at.unwrap_or(sale.sold_at),
         host: HostRef::Id(correction.influencer_id.unwrap_or(sale.influencer_id)),
-        live_session_id: correction
-            .live_session_id
-            .unwrap_or(sale.live_session_id),
+        live_session_id: correction.live_session_id.unwrap_or(sale.live_session_id),
         product: correction
             .product
             .clone()
@@ -281,7 +279,13 @@ pub async fn correct_sale(
             caller
                 .record(conn, "sale.correct", "sale", id, audit)
                 .await?;
-            emit(conn, caller.agency_id, EventType::SaleUpdated, view_data(&updated)?).await?;
+            emit(
+                conn,
+                caller.agency_id,
+                EventType::SaleUpdated,
+                view_data(&updated)?,
+            )
+            .await?;
             Ok::<_, AppError>(updated)
         })
         .await?;
@@ -324,7 +328,12 @@ pub async fn cancel_sale(
                     detail: "The order line is already cancelled.".to_owned(),
                 });
             }
-            refuse_closed(conn, caller.agency_id, &[(sale.influencer_id, sale.sold_at)]).await?;
+            refuse_closed(
+                conn,
+                caller.agency_id,
+                &[(sale.influencer_id, sale.sold_at)],
+            )
+            .await?;
             let updated = sales::set_status(conn, &sale, SaleStatus::Cancelled).await?;
             let audit = Changes::new()
                 .change("status", sale.status, updated.status)
@@ -332,7 +341,13 @@ pub async fn cancel_sale(
             caller
                 .record(conn, "sale.cancel", "sale", id, audit)
                 .await?;
-            emit(conn, caller.agency_id, EventType::SaleUpdated, view_data(&updated)?).await?;
+            emit(
+                conn,
+                caller.agency_id,
+                EventType::SaleUpdated,
+                view_data(&updated)?,
+            )
+            .await?;
             Ok::<_, AppError>(updated)
         })
         .await?;

@@ -82,8 +82,15 @@ async fn check(
         .replay_url
         .as_deref()
         .and_then(|u| errors.check(check_url("replay_url", u)));
-    let (lineup, products) =
-        check_lineup(conn, caller.agency_id, "lineup", &body.lineup, &[], &mut errors).await?;
+    let (lineup, products) = check_lineup(
+        conn,
+        caller.agency_id,
+        "lineup",
+        &body.lineup,
+        &[],
+        &mut errors,
+    )
+    .await?;
     let host = crate::influencers::model::find(conn, caller.agency_id, body.influencer_id)
         .await
         .optional()?;

@@ -30,7 +30,12 @@ pub async fn send_if_match(
     TestResponse::read(request.send_json(&body).await).await
 }
 
-async fn patch_agency(app: &TestApp, session: &Session, if_match: Option<&str>, body: Value) -> TestResponse {
+async fn patch_agency(
+    app: &TestApp,
+    session: &Session,
+    if_match: Option<&str>,
+    body: Value,
+) -> TestResponse {
     send_if_match(app, Method::PATCH, "/v1/agency", session, if_match, body).await
 }
 
@@ -95,7 +100,9 @@ async fn settings_are_read_by_everyone_and_changed_by_owners_and_admins() {
     let manager = app.login_as(&owner, "manager").await;
     let admin = app.login_as(&owner, "admin").await;
 
-    let read = app.call(Method::GET, "/v1/agency", Some(&analyst), None).await;
+    let read = app
+        .call(Method::GET, "/v1/agency", Some(&analyst), None)
+        .await;
     assert_eq!(read.status, 200, "{}", read.text());
     assert_eq!(read.header("etag"), Some("\"1\""));
     assert_eq!(read.json()["time_zone"], "Asia/Shanghai");
@@ -121,7 +128,10 @@ async fn settings_are_read_by_everyone_and_changed_by_owners_and_admins() {
         .iter()
         .map(|e| e["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, vec!["invalid_length", "invalid_currency", "invalid_time_zone"]);
+    assert_eq!(
+        codes,
+        vec!["invalid_length", "invalid_currency", "invalid_time_zone"]
+    );
     patch_agency(&app, &owner, None, json!({ "colour": "red" }))
         .await
         .problem(400, "unknown_field");
@@ -141,7 +151,13 @@ async fn settings_are_read_by_everyone_and_changed_by_owners_and_admins() {
         .await
         .problem(412, "precondition_failed");
     // The same values again: nothing changes, no new version.
-    let same = patch_agency(&app, &owner, Some("\"2\""), json!({ "default_currency": "USD" })).await;
+    let same = patch_agency(
+        &app,
+        &owner,
+        Some("\"2\""),
+        json!({ "default_currency": "USD" }),
+    )
+    .await;
     assert_eq!(same.header("etag"), Some("\"2\""));
 
     // A sale naming no currency takes the new default.
@@ -182,12 +198,16 @@ async fn settings_are_read_by_everyone_and_changed_by_owners_and_admins() {
 
     // Another agency reads and changes only its own.
     let other = app.signup_agency("Other Co").await;
-    let theirs = app.call(Method::GET, "/v1/agency", Some(&other), None).await;
+    let theirs = app
+        .call(Method::GET, "/v1/agency", Some(&other), None)
+        .await;
     assert_eq!(theirs.json()["id"], json!(other.agency_id));
     assert_eq!(theirs.json()["name"], "Other Co");
     let renamed = patch_agency(&app, &other, None, json!({ "name": "Other Group" })).await;
     assert_eq!(renamed.status, 200);
-    let ours = app.call(Method::GET, "/v1/agency", Some(&owner), None).await;
+    let ours = app
+        .call(Method::GET, "/v1/agency", Some(&owner), None)
+        .await;
     assert_eq!(ours.json()["name"], "Settings Group");
 }
 
@@ -197,19 +217,29 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
     let (app, owner) = (&books.app, &books.owner);
     let host = books.host("Zoe", "2026-01-01", "0", "labour").await;
     // An approved statement of October, generated in Shanghai.
-    books.sale(host, "OCT-1", "2026-10-15T12:00:00+08:00", "7.00").await;
+    books
+        .sale(host, "OCT-1", "2026-10-15T12:00:00+08:00", "7.00")
+        .await;
     let october = books.draft(host, "2026-10").await;
     let october_id = october["id"].as_str().unwrap().to_owned();
     assert_eq!(books.approve(&books.finance, &october_id).await.status, 200);
 
-    books.sale(host, "N1", "2026-11-10T23:30:00+08:00", "10.00").await; // 15:30Z
+    books
+        .sale(host, "N1", "2026-11-10T23:30:00+08:00", "10.00")
+        .await; // 15:30Z
     // Near midnight: Nov 11 in Shanghai, still Nov 10 in Kolkata (22:00).
-    books.sale(host, "N2", "2026-11-11T00:30:00+08:00", "20.00").await;
+    books
+        .sale(host, "N2", "2026-11-11T00:30:00+08:00", "20.00")
+        .await;
     let mut conn = app.state.conn().await.unwrap();
     assert!(mcn::reports::fold::fold_all(&mut conn).await.unwrap() > 0);
-    books.sale(host, "N3", "2026-11-11T09:00:00+08:00", "40.00").await;
+    books
+        .sale(host, "N3", "2026-11-11T09:00:00+08:00", "40.00")
+        .await;
     // Across a month: November 1 in Shanghai, October 31 in Kolkata (23:30). Not folded.
-    books.sale(host, "N4", "2026-11-01T02:00:00+08:00", "80.00").await;
+    books
+        .sale(host, "N4", "2026-11-01T02:00:00+08:00", "80.00")
+        .await;
 
     assert_eq!(
         report_by_day(app, owner).await,
@@ -220,7 +250,13 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
             ("2026-11-11", "60.00")
         ])
     );
-    let changed = patch_agency(app, owner, Some("\"1\""), json!({ "time_zone": "Asia/Kolkata" })).await;
+    let changed = patch_agency(
+        app,
+        owner,
+        Some("\"1\""),
+        json!({ "time_zone": "Asia/Kolkata" }),
+    )
+    .await;
     assert_eq!(changed.status, 200, "{}", changed.text());
     assert_eq!(changed.json()["time_zone"], "Asia/Kolkata");
     assert_eq!(changed.header("etag"), Some("\"2\""));
@@ -236,19 +272,33 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
     assert_eq!(ledger_by_day(app, owner, kolkata).await, expected);
     // Every rollup equals the ledger in the new zone, folded (the change folds what waited) and
     // as the reports read them.
-    assert_eq!(rollup_mismatches(&mut conn, "").await, Vec::<(String, i64)>::new());
-    assert_eq!(rollup_mismatches(&mut conn, "_live").await, Vec::<(String, i64)>::new());
+    assert_eq!(
+        rollup_mismatches(&mut conn, "").await,
+        Vec::<(String, i64)>::new()
+    );
+    assert_eq!(
+        rollup_mismatches(&mut conn, "_live").await,
+        Vec::<(String, i64)>::new()
+    );
 
     // Lines recorded afterwards count in the new zone's days; the rollups stay exact.
     books.sale(host, "N5", "2026-11-20T20:00:00Z", "5.00").await; // 01:30 Nov 21 in Kolkata
     let after = report_by_day(app, owner).await;
     assert_eq!(after.get("2026-11-21").map(String::as_str), Some("5.00"));
     assert_eq!(after, ledger_by_day(app, owner, kolkata).await);
-    assert_eq!(rollup_mismatches(&mut conn, "_live").await, Vec::<(String, i64)>::new());
+    assert_eq!(
+        rollup_mismatches(&mut conn, "_live").await,
+        Vec::<(String, i64)>::new()
+    );
 
     // The approved statement keeps the zone and figures it was generated with.
     let statement = app
-        .call(Method::GET, &format!("/v1/statements/{october_id}"), Some(owner), None)
+        .call(
+            Method::GET,
+            &format!("/v1/statements/{october_id}"),
+            Some(owner),
+            None,
+        )
         .await;
     assert_eq!(statement.status, 200, "{}", statement.text());
     assert_eq!(statement.json()["time_zone"], "Asia/Shanghai");
@@ -258,7 +308,12 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
 
     // Audited, with the zone from and to.
     let audit = app
-        .call(Method::GET, "/v1/audit-events?entity_type=agency", Some(owner), None)
+        .call(
+            Method::GET,
+            "/v1/audit-events?entity_type=agency",
+            Some(owner),
+            None,
+        )
         .await;
     let update = audit.json()["items"]
         .as_array()
@@ -302,7 +357,13 @@ async fn zone_changes_racing_sales_and_folds_leave_the_rollups_exact() {
         futures_util::future::join_all(folds)
     );
     let mut conn = app.state.conn().await.unwrap();
-    assert_eq!(rollup_mismatches(&mut conn, "_live").await, Vec::<(String, i64)>::new());
+    assert_eq!(
+        rollup_mismatches(&mut conn, "_live").await,
+        Vec::<(String, i64)>::new()
+    );
     mcn::reports::fold::fold_all(&mut conn).await.unwrap();
-    assert_eq!(rollup_mismatches(&mut conn, "").await, Vec::<(String, i64)>::new());
+    assert_eq!(
+        rollup_mismatches(&mut conn, "").await,
+        Vec::<(String, i64)>::new()
+    );
 }

@@ -13,8 +13,22 @@ use crate::products::{create_product, record_test};
 use crate::sales::{line, post, shop};
 use crate::sessions::ready_host;
 
-async fn patch_user(app: &TestApp, by: &Session, id: Uuid, if_match: Option<&str>, body: Value) -> TestResponse {
-    send_if_match(app, Method::PATCH, &format!("/v1/users/{id}"), by, if_match, body).await
+async fn patch_user(
+    app: &TestApp,
+    by: &Session,
+    id: Uuid,
+    if_match: Option<&str>,
+    body: Value,
+) -> TestResponse {
+    send_if_match(
+        app,
+        Method::PATCH,
+        &format!("/v1/users/{id}"),
+        by,
+        if_match,
+        body,
+    )
+    .await
 }
 
 async fn post_json(app: &TestApp, by: &Session, path: &str, body: Option<Value>) -> TestResponse {
@@ -38,35 +52,86 @@ async fn a_deactivated_user_cannot_log_in_until_reactivated() {
     let admin = app.login_as(&owner, "admin").await;
 
     // Managers may not (de)activate anybody, themselves included.
-    patch_user(&app, &manager, manager.user_id, None, json!({ "active": false }))
-        .await
-        .problem(403, "forbidden");
-    let off = patch_user(&app, &admin, manager.user_id, Some("\"1\""), json!({ "active": false })).await;
+    patch_user(
+        &app,
+        &manager,
+        manager.user_id,
+        None,
+        json!({ "active": false }),
+    )
+    .await
+    .problem(403, "forbidden");
+    let off = patch_user(
+        &app,
+        &admin,
+        manager.user_id,
+        Some("\"1\""),
+        json!({ "active": false }),
+    )
+    .await;
     assert_eq!(off.status, 200, "{}", off.text());
     assert_eq!(off.json()["active"], false);
     assert!(off.json()["deactivated_at"].is_string());
     // As DELETE does: sessions end at once.
-    app.login(&manager.email, PASSWORD).await.problem(401, "invalid_credentials");
-    app.send_json(Method::POST, "/v1/auth/refresh", &json!({ "refresh_token": manager.refresh_token }))
+    app.login(&manager.email, PASSWORD)
         .await
-        .problem(401, "invalid_refresh_token");
-    assert_eq!(app.call(Method::GET, "/v1/me", Some(&manager), None).await.status, 401);
+        .problem(401, "invalid_credentials");
+    app.send_json(
+        Method::POST,
+        "/v1/auth/refresh",
+        &json!({ "refresh_token": manager.refresh_token }),
+    )
+    .await
+    .problem(401, "invalid_refresh_token");
+    assert_eq!(
+        app.call(Method::GET, "/v1/me", Some(&manager), None)
+            .await
+            .status,
+        401
+    );
 
-    let on = patch_user(&app, &admin, manager.user_id, None, json!({ "active": true })).await;
+    let on = patch_user(
+        &app,
+        &admin,
+        manager.user_id,
+        None,
+        json!({ "active": true }),
+    )
+    .await;
     assert_eq!(on.status, 200, "{}", on.text());
-    assert_eq!((&on.json()["active"], &on.json()["deactivated_at"]), (&json!(true), &Value::Null));
+    assert_eq!(
+        (&on.json()["active"], &on.json()["deactivated_at"]),
+        (&json!(true), &Value::Null)
+    );
     assert_eq!(app.login(&manager.email, PASSWORD).await.status, 200);
 
     // The last active owner stays; admins do not touch owners.
-    patch_user(&app, &owner, owner.user_id, None, json!({ "active": false }))
-        .await
-        .problem(409, "last_owner");
-    patch_user(&app, &admin, owner.user_id, None, json!({ "active": false }))
-        .await
-        .problem(403, "owner_management_forbidden");
+    patch_user(
+        &app,
+        &owner,
+        owner.user_id,
+        None,
+        json!({ "active": false }),
+    )
+    .await
+    .problem(409, "last_owner");
+    patch_user(
+        &app,
+        &admin,
+        owner.user_id,
+        None,
+        json!({ "active": false }),
+    )
+    .await
+    .problem(403, "owner_management_forbidden");
 
     let audit = app
-        .call(Method::GET, &format!("/v1/audit-events?entity_id={}", manager.user_id), Some(&owner), None)
+        .call(
+            Method::GET,
+            &format!("/v1/audit-events?entity_id={}", manager.user_id),
+            Some(&owner),
+            None,
+        )
         .await;
     let actives: Vec<Value> = audit.json()["items"]
         .as_array()
@@ -78,9 +143,15 @@ async fn a_deactivated_user_cannot_log_in_until_reactivated() {
 
     // Another agency's owner cannot see or change these users.
     let other = app.signup_agency("Other People").await;
-    patch_user(&app, &other, manager.user_id, None, json!({ "active": false }))
-        .await
-        .problem(404, "not_found");
+    patch_user(
+        &app,
+        &other,
+        manager.user_id,
+        None,
+        json!({ "active": false }),
+    )
+    .await
+    .problem(404, "not_found");
 }
 
 #[actix_web::test]
@@ -90,36 +161,95 @@ async fn a_new_email_is_the_login_and_the_old_one_no_longer_is() {
     let analyst = app.login_as(&owner, "analyst").await;
     let new_email = format!("Analyst.{}@New.Example.com", Uuid::now_v7().simple());
 
-    let changed = patch_user(&app, &owner, analyst.user_id, None, json!({ "email": format!("  {new_email} ") })).await;
+    let changed = patch_user(
+        &app,
+        &owner,
+        analyst.user_id,
+        None,
+        json!({ "email": format!("  {new_email} ") }),
+    )
+    .await;
     assert_eq!(changed.status, 200, "{}", changed.text());
     assert_eq!(changed.json()["email"], new_email.as_str());
-    app.login(&analyst.email, PASSWORD).await.problem(401, "invalid_credentials");
-    assert_eq!(app.login(&new_email.to_lowercase(), PASSWORD).await.status, 200);
+    app.login(&analyst.email, PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    assert_eq!(
+        app.login(&new_email.to_lowercase(), PASSWORD).await.status,
+        200
+    );
 
     // Taken (in any case, by anybody), or not an address.
-    patch_user(&app, &owner, analyst.user_id, None, json!({ "email": owner.email.to_uppercase() }))
-        .await
-        .problem(409, "email_taken");
-    let bad = patch_user(&app, &owner, analyst.user_id, None, json!({ "email": "not-an-address" })).await;
-    assert_eq!(bad.problem(422, "validation_failed")["errors"][0]["code"], "invalid_email");
+    patch_user(
+        &app,
+        &owner,
+        analyst.user_id,
+        None,
+        json!({ "email": owner.email.to_uppercase() }),
+    )
+    .await
+    .problem(409, "email_taken");
+    let bad = patch_user(
+        &app,
+        &owner,
+        analyst.user_id,
+        None,
+        json!({ "email": "not-an-address" }),
+    )
+    .await;
+    assert_eq!(
+        bad.problem(422, "validation_failed")["errors"][0]["code"],
+        "invalid_email"
+    );
 
     // One's own email needs one's password; others' roles may not change it.
     let me = app.session_for(&new_email).await;
     let own = format!("me-{}@example.com", Uuid::now_v7().simple());
     let refused = patch_user(&app, &me, me.user_id, None, json!({ "email": own })).await;
-    assert_eq!(refused.problem(422, "validation_failed")["errors"][0]["field"], "current_password");
-    let wrong = patch_user(&app, &me, me.user_id, None, json!({ "email": own, "current_password": "wrong password!" })).await;
-    assert_eq!(wrong.problem(422, "validation_failed")["errors"][0]["code"], "incorrect");
-    let mine = patch_user(&app, &me, me.user_id, None, json!({ "email": own, "current_password": PASSWORD })).await;
+    assert_eq!(
+        refused.problem(422, "validation_failed")["errors"][0]["field"],
+        "current_password"
+    );
+    let wrong = patch_user(
+        &app,
+        &me,
+        me.user_id,
+        None,
+        json!({ "email": own, "current_password": "wrong password!" }),
+    )
+    .await;
+    assert_eq!(
+        wrong.problem(422, "validation_failed")["errors"][0]["code"],
+        "incorrect"
+    );
+    let mine = patch_user(
+        &app,
+        &me,
+        me.user_id,
+        None,
+        json!({ "email": own, "current_password": PASSWORD }),
+    )
+    .await;
     assert_eq!(mine.status, 200, "{}", mine.text());
     assert_eq!(app.login(&own, PASSWORD).await.status, 200);
-    patch_user(&app, &me, owner.user_id, None, json!({ "email": "x@example.com" }))
-        .await
-        .problem(403, "forbidden");
+    patch_user(
+        &app,
+        &me,
+        owner.user_id,
+        None,
+        json!({ "email": "x@example.com" }),
+    )
+    .await
+    .problem(403, "forbidden");
 
     // Audited, masked.
     let audit = app
-        .call(Method::GET, &format!("/v1/audit-events?entity_id={}", analyst.user_id), Some(&owner), None)
+        .call(
+            Method::GET,
+            &format!("/v1/audit-events?entity_id={}", analyst.user_id),
+            Some(&owner),
+            None,
+        )
         .await;
     let emails: Vec<Value> = audit.json()["items"]
         .as_array()
@@ -127,16 +257,32 @@ async fn a_new_email_is_the_login_and_the_old_one_no_longer_is() {
         .iter()
         .filter_map(|e| e["changes"].get("email").cloned())
         .collect();
-    assert!(emails.iter().any(|e| e["to"] == "m***@example.com"), "{emails:?}");
+    assert!(
+        emails.iter().any(|e| e["to"] == "m***@example.com"),
+        "{emails:?}"
+    );
     assert!(!audit.text().contains(&new_email), "addresses are masked");
 
     let other = app.signup_agency("Other Mail").await;
-    patch_user(&app, &other, analyst.user_id, None, json!({ "email": "steal@example.com" }))
-        .await
-        .problem(404, "not_found");
+    patch_user(
+        &app,
+        &other,
+        analyst.user_id,
+        None,
+        json!({ "email": "steal@example.com" }),
+    )
+    .await
+    .problem(404, "not_found");
 }
 
-async fn sell(app: &TestApp, by: &Session, order: &str, host: Uuid, product: Value, at: &str) -> TestResponse {
+async fn sell(
+    app: &TestApp,
+    by: &Session,
+    order: &str,
+    host: Uuid,
+    product: Value,
+    at: &str,
+) -> TestResponse {
     let mut body = json!({ "platform": "douyin", "external_order_id": order, "sold_at": at, "influencer_id": host, "quantity": 1, "unit_price": "9.00" });
     match product.as_str().map(|text| (text, text.parse::<Uuid>())) {
         Some((sku, Err(_))) => body["sku"] = json!(sku),
@@ -160,9 +306,16 @@ async fn archived_products_stay_readable_but_leave_lists_lineups_and_new_lines()
     let other = create_product(&app, &owner, "NEW-1", None).await;
     let today = Utc::now().date_naive().to_string();
     for product in [old, other] {
-        assert_eq!(record_test(&app, &owner, product, host, &today, "pass").await.status, 201);
+        assert_eq!(
+            record_test(&app, &owner, product, host, &today, "pass")
+                .await
+                .status,
+            201
+        );
     }
-    let day = |days: i64, hour: i64| (Utc::now() + Duration::days(days) + Duration::hours(hour)).to_rfc3339();
+    let day = |days: i64, hour: i64| {
+        (Utc::now() + Duration::days(days) + Duration::hours(hour)).to_rfc3339()
+    };
     let scheduled = post_json(
         &app,
         &owner,
@@ -173,21 +326,48 @@ async fn archived_products_stay_readable_but_leave_lists_lineups_and_new_lines()
     assert_eq!(scheduled.status, 201, "{}", scheduled.text());
     let session = scheduled.json()["id"].as_str().unwrap().to_owned();
     let before = day(0, -2);
-    assert_eq!(sell(&app, &owner, "BEFORE", host, json!(old), &before).await.status, 201);
+    assert_eq!(
+        sell(&app, &owner, "BEFORE", host, json!(old), &before)
+            .await
+            .status,
+        201
+    );
 
     let path = format!("/v1/products/{old}/archive");
-    post_json(&app, &analyst, &path, None).await.problem(403, "forbidden");
+    post_json(&app, &analyst, &path, None)
+        .await
+        .problem(403, "forbidden");
     let archived = post_json(&app, &owner, &path, None).await;
     assert_eq!(archived.status, 200, "{}", archived.text());
     assert!(archived.json()["archived_at"].is_string());
-    post_json(&app, &owner, &path, None).await.problem(409, "already_archived");
+    post_json(&app, &owner, &path, None)
+        .await
+        .problem(409, "already_archived");
 
     // Readable, listed only when asked for.
-    let read = app.call(Method::GET, &format!("/v1/products/{old}"), Some(&analyst), None).await;
+    let read = app
+        .call(
+            Method::GET,
+            &format!("/v1/products/{old}"),
+            Some(&analyst),
+            None,
+        )
+        .await;
     assert_eq!(read.status, 200);
-    let listed = app.call(Method::GET, "/v1/products", Some(&owner), None).await.json();
+    let listed = app
+        .call(Method::GET, "/v1/products", Some(&owner), None)
+        .await
+        .json();
     assert_eq!(ids(&listed), vec![other.to_string()]);
-    let archived_list = app.call(Method::GET, "/v1/products?archived=true", Some(&owner), None).await.json();
+    let archived_list = app
+        .call(
+            Method::GET,
+            "/v1/products?archived=true",
+            Some(&owner),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(ids(&archived_list), vec![old.to_string()]);
 
     // No new line sold from now on names it, by id, SKU or import; earlier lines still come in.
@@ -195,10 +375,18 @@ async fn archived_products_stay_readable_but_leave_lists_lineups_and_new_lines()
     for (order, product) in [("AFTER-1", json!(old)), ("AFTER-2", json!("OLD-1"))] {
         let refused = sell(&app, &owner, order, host, product, &now).await;
         let problem = refused.problem(422, "validation_failed");
-        assert_eq!(problem["errors"][0]["code"], "product_archived", "{problem}");
+        assert_eq!(
+            problem["errors"][0]["code"], "product_archived",
+            "{problem}"
+        );
     }
     let late = sell(&app, &owner, "LATE", host, json!(old), &day(0, -1)).await;
-    assert_eq!(late.status, 201, "a line sold before the archive is still recorded: {}", late.text());
+    assert_eq!(
+        late.status,
+        201,
+        "a line sold before the archive is still recorded: {}",
+        late.text()
+    );
     let file = format!(
         "platform,external_order_id,sold_at,influencer_id,product_id,quantity,unit_price\ndouyin,IMP-1,{now},{host},{old},1,9.00\n"
     );
@@ -211,19 +399,42 @@ async fn archived_products_stay_readable_but_leave_lists_lineups_and_new_lines()
     )
     .await;
     assert_eq!(imported.status, 422, "{}", imported.text());
-    assert!(imported.text().contains("product_archived"), "{}", imported.text());
+    assert!(
+        imported.text().contains("product_archived"),
+        "{}",
+        imported.text()
+    );
     // A correction moving a line to it is refused; a line that has it keeps it.
     let moved = sell(&app, &owner, "OTHER", host, json!(other), &before).await;
     let moved_id = moved.json()["id"].as_str().unwrap().to_owned();
-    let refused = send_if_match(&app, Method::PATCH, &format!("/v1/sales/{moved_id}"), &owner, None, json!({ "product_id": old, "sold_at": now })).await;
-    assert_eq!(refused.problem(422, "validation_failed")["errors"][0]["code"], "product_archived");
+    let refused = send_if_match(
+        &app,
+        Method::PATCH,
+        &format!("/v1/sales/{moved_id}"),
+        &owner,
+        None,
+        json!({ "product_id": old, "sold_at": now }),
+    )
+    .await;
+    assert_eq!(
+        refused.problem(422, "validation_failed")["errors"][0]["code"],
+        "product_archived"
+    );
 
     // No new lineup features it; the session that had it keeps it.
     let put = |items: Value| {
         let app = &app;
         let owner = &owner;
         let session = session.clone();
-        async move { app.call(Method::PUT, &format!("/v1/live-sessions/{session}/lineup"), Some(owner), Some(items)).await }
+        async move {
+            app.call(
+                Method::PUT,
+                &format!("/v1/live-sessions/{session}/lineup"),
+                Some(owner),
+                Some(items),
+            )
+            .await
+        }
     };
     let kept = put(lineup_body(&[old, other])).await;
     assert_eq!(kept.status, 200, "{}", kept.text());
@@ -239,13 +450,25 @@ async fn archived_products_stay_readable_but_leave_lists_lineups_and_new_lines()
         Some(json!({ "influencer_id": host, "platform_account_id": account, "title": "Again", "scheduled_start": day(5, 0), "scheduled_end": day(5, 2), "language": "zh-CN", "lineup": [{ "product_id": old }] })),
     )
     .await;
-    assert_eq!(new_session.problem(422, "validation_failed")["errors"][0]["code"], "product_archived");
+    assert_eq!(
+        new_session.problem(422, "validation_failed")["errors"][0]["code"],
+        "product_archived"
+    );
 
     // Audited; another agency gets 404.
-    let audit = app.call(Method::GET, &format!("/v1/audit-events?entity_id={old}"), Some(&owner), None).await;
+    let audit = app
+        .call(
+            Method::GET,
+            &format!("/v1/audit-events?entity_id={old}"),
+            Some(&owner),
+            None,
+        )
+        .await;
     assert!(audit.text().contains("product.archive"), "{}", audit.text());
     let stranger = app.signup_agency("Stranger Co").await;
-    post_json(&app, &stranger, &path, None).await.problem(404, "not_found");
+    post_json(&app, &stranger, &path, None)
+        .await
+        .problem(404, "not_found");
 }
 
 #[actix_web::test]
@@ -257,7 +480,12 @@ async fn withdrawing_a_recall_clears_its_compliance_consequences() {
     let (host, account) = ready_host(&app, &owner, &compliance, "Wendy", "505").await;
     let product = create_product(&app, &owner, "TOY-1", None).await;
     let today = Utc::now().date_naive().to_string();
-    assert_eq!(record_test(&app, &owner, product, host, &today, "pass").await.status, 201);
+    assert_eq!(
+        record_test(&app, &owner, product, host, &today, "pass")
+            .await
+            .status,
+        201
+    );
     let start = (Utc::now() + Duration::days(3)).to_rfc3339();
     let end = (Utc::now() + Duration::days(3) + Duration::hours(2)).to_rfc3339();
     let scheduled = post_json(
@@ -270,12 +498,31 @@ async fn withdrawing_a_recall_clears_its_compliance_consequences() {
     assert_eq!(scheduled.status, 201, "{}", scheduled.text());
     let session = scheduled.json()["id"].as_str().unwrap().to_owned();
     let withdraw = format!("/v1/products/{product}/recall/withdraw");
-    post_json(&app, &compliance, &withdraw, Some(json!({ "reason": "never recalled" })))
-        .await
-        .problem(409, "not_recalled");
-    let recalled = post_json(&app, &compliance, &format!("/v1/products/{product}/recall"), Some(json!({ "reason": "lead paint" }))).await;
+    post_json(
+        &app,
+        &compliance,
+        &withdraw,
+        Some(json!({ "reason": "never recalled" })),
+    )
+    .await
+    .problem(409, "not_recalled");
+    let recalled = post_json(
+        &app,
+        &compliance,
+        &format!("/v1/products/{product}/recall"),
+        Some(json!({ "reason": "lead paint" })),
+    )
+    .await;
     assert_eq!(recalled.status, 200, "{}", recalled.text());
-    let sold = sell(&app, &owner, "RECALLED", host, json!(product), &Utc::now().to_rfc3339()).await;
+    let sold = sell(
+        &app,
+        &owner,
+        "RECALLED",
+        host,
+        json!(product),
+        &Utc::now().to_rfc3339(),
+    )
+    .await;
     assert_eq!(sold.status, 201, "{}", sold.text());
 
     let violations = |body: Value| -> Vec<String> {
@@ -287,7 +534,14 @@ async fn withdrawing_a_recall_clears_its_compliance_consequences() {
             .collect()
     };
     let issues = || async {
-        let page = app.call(Method::GET, "/v1/compliance/issues?limit=200", Some(&owner), None).await;
+        let page = app
+            .call(
+                Method::GET,
+                "/v1/compliance/issues?limit=200",
+                Some(&owner),
+                None,
+            )
+            .await;
         assert_eq!(page.status, 200, "{}", page.text());
         page.json()["items"]
             .as_array()
@@ -296,37 +550,98 @@ async fn withdrawing_a_recall_clears_its_compliance_consequences() {
             .map(|i| i["code"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
-    let read = app.call(Method::GET, &format!("/v1/live-sessions/{session}"), Some(&owner), None).await;
+    let read = app
+        .call(
+            Method::GET,
+            &format!("/v1/live-sessions/{session}"),
+            Some(&owner),
+            None,
+        )
+        .await;
     assert_eq!(violations(read.json()), vec!["product_recalled"]);
     let open = issues().await;
-    assert!(open.contains(&"recalled_product_sold".to_owned()), "{open:?}");
+    assert!(
+        open.contains(&"recalled_product_sold".to_owned()),
+        "{open:?}"
+    );
 
-    post_json(&app, &manager, &withdraw, Some(json!({ "reason": "test lab error" })))
-        .await
-        .problem(403, "forbidden");
+    post_json(
+        &app,
+        &manager,
+        &withdraw,
+        Some(json!({ "reason": "test lab error" })),
+    )
+    .await
+    .problem(403, "forbidden");
     post_json(&app, &compliance, &withdraw, Some(json!({})))
         .await
         .problem(400, "invalid_body");
-    post_json(&app, &compliance, &withdraw, Some(json!({ "reason": "  " })))
-        .await
-        .problem(422, "validation_failed");
+    post_json(
+        &app,
+        &compliance,
+        &withdraw,
+        Some(json!({ "reason": "  " })),
+    )
+    .await
+    .problem(422, "validation_failed");
     let stranger = app.signup_agency("Stranger Two").await;
-    post_json(&app, &stranger, &withdraw, Some(json!({ "reason": "mine now" })))
-        .await
-        .problem(404, "not_found");
-    let withdrawn = post_json(&app, &compliance, &withdraw, Some(json!({ "reason": "test lab error" }))).await;
+    post_json(
+        &app,
+        &stranger,
+        &withdraw,
+        Some(json!({ "reason": "mine now" })),
+    )
+    .await
+    .problem(404, "not_found");
+    let withdrawn = post_json(
+        &app,
+        &compliance,
+        &withdraw,
+        Some(json!({ "reason": "test lab error" })),
+    )
+    .await;
     assert_eq!(withdrawn.status, 200, "{}", withdrawn.text());
-    assert_eq!((&withdrawn.json()["recalled"], &withdrawn.json()["recalled_at"]), (&json!(false), &Value::Null));
-    post_json(&app, &compliance, &withdraw, Some(json!({ "reason": "again" })))
-        .await
-        .problem(409, "not_recalled");
+    assert_eq!(
+        (
+            &withdrawn.json()["recalled"],
+            &withdrawn.json()["recalled_at"]
+        ),
+        (&json!(false), &Value::Null)
+    );
+    post_json(
+        &app,
+        &compliance,
+        &withdraw,
+        Some(json!({ "reason": "again" })),
+    )
+    .await
+    .problem(409, "not_recalled");
 
-    let read = app.call(Method::GET, &format!("/v1/live-sessions/{session}"), Some(&owner), None).await;
+    let read = app
+        .call(
+            Method::GET,
+            &format!("/v1/live-sessions/{session}"),
+            Some(&owner),
+            None,
+        )
+        .await;
     assert_eq!(violations(read.json()), Vec::<String>::new());
     let open = issues().await;
-    assert!(!open.iter().any(|code| code.starts_with("recalled_") || code == "product_recalled"), "{open:?}");
+    assert!(
+        !open
+            .iter()
+            .any(|code| code.starts_with("recalled_") || code == "product_recalled"),
+        "{open:?}"
+    );
 
-    let audit = app.call(Method::GET, &format!("/v1/audit-events?entity_id={product}"), Some(&owner), None).await;
+    let audit = app
+        .call(
+            Method::GET,
+            &format!("/v1/audit-events?entity_id={product}"),
+            Some(&owner),
+            None,
+        )
+        .await;
     let event = audit.json()["items"]
         .as_array()
         .unwrap()
@@ -344,7 +659,12 @@ async fn sales_filter_by_order_id_and_import_and_sessions_by_title() {
     let shop = shop("Filter Co").await;
     let (app, owner) = (&shop.app, &shop.owner);
     for order in ["ORD-1", "ORD-2"] {
-        assert_eq!(post(&shop, &line(order, shop.host, shop.product)).await.status, 201);
+        assert_eq!(
+            post(&shop, &line(order, shop.host, shop.product))
+                .await
+                .status,
+            201
+        );
     }
     let kuaishou = json!({ "platform": "kuaishou", "external_order_id": "ORD-1", "sold_at": "2026-11-21T10:00:00+08:00", "influencer_id": shop.host, "product_id": shop.product, "quantity": 1, "unit_price": "1.00" });
     assert_eq!(post(&shop, &kuaishou).await.status, 201);
@@ -365,7 +685,13 @@ async fn sales_filter_by_order_id_and_import_and_sessions_by_title() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|i| format!("{}:{}", i["platform"].as_str().unwrap(), i["external_order_id"].as_str().unwrap()))
+            .map(|i| {
+                format!(
+                    "{}:{}",
+                    i["platform"].as_str().unwrap(),
+                    i["external_order_id"].as_str().unwrap()
+                )
+            })
             .collect()
     };
     let get = |path: String| async move {
@@ -388,23 +714,51 @@ async fn sales_filter_by_order_id_and_import_and_sessions_by_title() {
     let first = get(format!("/v1/sales?import_batch_id={batch}&limit=2")).await;
     assert_eq!(orders(&first), vec!["douyin:IMP-3", "douyin:IMP-2"]);
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
-    let second = get(format!("/v1/sales?import_batch_id={batch}&limit=2&cursor={cursor}")).await;
+    let second = get(format!(
+        "/v1/sales?import_batch_id={batch}&limit=2&cursor={cursor}"
+    ))
+    .await;
     assert_eq!(orders(&second), vec!["douyin:IMP-1"]);
     assert_eq!(
-        app.call(Method::GET, "/v1/sales?import_batch_id=nope", Some(owner), None).await.status,
+        app.call(
+            Method::GET,
+            "/v1/sales?import_batch_id=nope",
+            Some(owner),
+            None
+        )
+        .await
+        .status,
         400
     );
     // Another agency's filters find nothing of ours.
     let other = app.signup_agency("Other Filter").await;
-    let theirs = app.call(Method::GET, &format!("/v1/sales?import_batch_id={batch}"), Some(&other), None).await;
+    let theirs = app
+        .call(
+            Method::GET,
+            &format!("/v1/sales?import_batch_id={batch}"),
+            Some(&other),
+            None,
+        )
+        .await;
     assert_eq!(theirs.json()["items"], json!([]));
-    let theirs = app.call(Method::GET, "/v1/sales?external_order_id=ORD-1", Some(&other), None).await;
+    let theirs = app
+        .call(
+            Method::GET,
+            "/v1/sales?external_order_id=ORD-1",
+            Some(&other),
+            None,
+        )
+        .await;
     assert_eq!(theirs.json()["items"], json!([]));
 
     // Sessions by a part of their title, any case; LIKE's wildcards are plain characters.
     let compliance = app.login_as(owner, "compliance").await;
     let (host, account) = ready_host(app, owner, &compliance, "Tia", "606").await;
-    for (title, days) in [("Morning LIPSTICK show", 3), ("Evening skincare", 4), ("100% cotton", 5)] {
+    for (title, days) in [
+        ("Morning LIPSTICK show", 3),
+        ("Evening skincare", 4),
+        ("100% cotton", 5),
+    ] {
         let start = (Utc::now() + Duration::days(days)).to_rfc3339();
         let end = (Utc::now() + Duration::days(days) + Duration::hours(1)).to_rfc3339();
         let created = post_json(
@@ -424,14 +778,33 @@ async fn sales_filter_by_order_id_and_import_and_sessions_by_title() {
             .map(|i| i["title"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(titles(get("/v1/live-sessions?q=lipstick".to_owned()).await), vec!["Morning LIPSTICK show"]);
+    assert_eq!(
+        titles(get("/v1/live-sessions?q=lipstick".to_owned()).await),
+        vec!["Morning LIPSTICK show"]
+    );
     assert_eq!(
         titles(get("/v1/live-sessions?q=ING".to_owned()).await),
         vec!["Morning LIPSTICK show", "Evening skincare"]
     );
-    assert_eq!(titles(get("/v1/live-sessions?q=0%25".to_owned()).await), vec!["100% cotton"]);
-    assert_eq!(titles(get("/v1/live-sessions?q=%25".to_owned()).await), vec!["100% cotton"]);
-    assert_eq!(titles(get("/v1/live-sessions?q=_".to_owned()).await), Vec::<String>::new());
-    let theirs = app.call(Method::GET, "/v1/live-sessions?q=lipstick", Some(&other), None).await;
+    assert_eq!(
+        titles(get("/v1/live-sessions?q=0%25".to_owned()).await),
+        vec!["100% cotton"]
+    );
+    assert_eq!(
+        titles(get("/v1/live-sessions?q=%25".to_owned()).await),
+        vec!["100% cotton"]
+    );
+    assert_eq!(
+        titles(get("/v1/live-sessions?q=_".to_owned()).await),
+        Vec::<String>::new()
+    );
+    let theirs = app
+        .call(
+            Method::GET,
+            "/v1/live-sessions?q=lipstick",
+            Some(&other),
+            None,
+        )
+        .await;
     assert_eq!(theirs.json()["items"], json!([]));
 }

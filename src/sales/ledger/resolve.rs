@@ -271,8 +271,8 @@ impl Known {
     fn product(&self, input: &SaleInput) -> Result<ProductFacts, FieldError> {
         match &input.product {
             ProductRef::Id(id) => self.products.get(id).copied().ok_or_else(|| {
-                    FieldError::new("product_id", "not_found", "no such product in this agency")
-                }),
+                FieldError::new("product_id", "not_found", "no such product in this agency")
+            }),
             ProductRef::Sku(sku) => self
                 .skus
                 .get(sku)
@@ -355,7 +355,9 @@ impl Known {
             (Some(influencer_id), Some(product), true) => Ok(Resolved {
                 influencer_id,
                 product_id: product.id,
-                commission_percent: input.commission_percent.unwrap_or(product.commission_percent),
+                commission_percent: input
+                    .commission_percent
+                    .unwrap_or(product.commission_percent),
                 input,
             }),
             _ => Err(Unresolved::Errors(errors)),
