@@ -29,14 +29,17 @@ pub struct DashboardSessions {
     pub from: DateTime<Utc>,
     /// Local midnight 8 days later (exclusive), in UTC.
     pub to: DateTime<Utc>,
-    /// Every session of the window that the rules below take, whether listed in `items` or not.
+    /// How many sessions the window takes (see the route), listed in `items` or not.
+    #[schema(minimum = 0)]
     pub total: i64,
     /// `items` holds the first sessions only (see `total` and `days`).
     pub truncated: bool,
     /// The window's 8 local days with how many of `total` start on each (a session still
     /// running from yesterday counts on today).
+    #[schema(min_items = 8, max_items = 8)]
     pub days: Vec<DayCount>,
     /// Up to 200 sessions in calendar order (scheduled start, then id).
+    #[schema(max_items = 200)]
     pub items: Vec<DashboardSession>,
 }
 

@@ -232,8 +232,22 @@ pub async fn find_test(
         .await
 }
 
-/// The (host, product) pairs among `hosts` × `products` with a passing test within
-/// `[on - valid_days, on]`.
+/// One passing test as the rules read it.
+#[derive(QueryableByName)]
+struct PassingTest {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    influencer_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    product_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    tested_on: NaiveDate,
+}
+
+/// Passing tests of `products` by `hosts` between `earliest` and `latest`: (host, product,
+/// tested on). Each product's tests are read from `product_tests_lookup_idx` (the products
+/// unnested), so the plan stays proportional to the lists whatever the planner knows of the
+/// agency (filters `= ANY($param)` on both lists were planned as a scan of every test of the
+/// agency).
 pub async fn passing_tests(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
@@ -242,18 +256,27 @@ pub async fn passing_tests(
     earliest: NaiveDate,
     latest: NaiveDate,
 ) -> QueryResult<Vec<(Uuid, Uuid, NaiveDate)>> {
-    product_tests::table
-        .filter(product_tests::agency_id.eq(agency_id))
-        .filter(product_tests::influencer_id.eq_any(hosts))
-        .filter(product_tests::product_id.eq_any(products))
-        .filter(product_tests::result.eq(TestResult::Pass))
-        .filter(product_tests::tested_on.ge(earliest))
-        .filter(product_tests::tested_on.le(latest))
-        .select((
-            product_tests::influencer_id,
-            product_tests::product_id,
-            product_tests::tested_on,
-        ))
-        .load(conn)
-        .await
+    const SQL: &str = "\
+SELECT t.influencer_id, t.product_id, t.tested_on \
+FROM unnest($3::uuid[]) AS k(id) \
+JOIN product_tests t ON t.agency_id = $1 AND t.product_id = k.id \
+WHERE t.influencer_id = ANY($2) AND t.result = 'pass' AND t.tested_on >= $4 AND t.tested_on <= $5";
+    use diesel::sql_types::{Array, Date, Uuid as SqlUuid};
+    if hosts.is_empty() || products.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<PassingTest> = crate::db::KeepPrepared(
+        diesel::sql_query(SQL)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Array<SqlUuid>, _>(hosts)
+            .bind::<Array<SqlUuid>, _>(products)
+            .bind::<Date, _>(earliest)
+            .bind::<Date, _>(latest),
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| (t.influencer_id, t.product_id, t.tested_on))
+        .collect())
 }
