@@ -128,7 +128,7 @@ async fn every_area_emits_its_events_in_the_transaction_of_the_change() {
 
     // A session scheduled, started, ended; another cancelled. The host's identity is verified
     // on the way (by someone other than its submitter).
-    let (streamer, account) = ready_host(app, owner, &compliance, "Streamer", "0042").await;
+    let (streamer, account) = ready_host(app, owner, &compliance, "Streamer", "042").await;
     let first = ok(
         app.call(
             Method::POST,
@@ -174,7 +174,7 @@ async fn every_area_emits_its_events_in_the_transaction_of_the_change() {
 
     // An identity rejected.
     let doubtful = crate::roster::create_influencer(app, owner, "human", "Doubtful").await;
-    let identity = json!({ "real_name": "Doubtful", "document_type": "cn_resident_id", "document_number": resident_id("19900101", "0077") });
+    let identity = json!({ "real_name": "Doubtful", "document_type": "cn_resident_id", "document_number": resident_id("19900101", "077") });
     let put = app
         .call(
             Method::PUT,
@@ -213,7 +213,7 @@ async fn every_area_emits_its_events_in_the_transaction_of_the_change() {
     let payout = books.settle(host, "2026-10", "2026-11-05").await;
 
     // The host's identity verified: on the next evaluation `identity_unverified` is resolved.
-    let identity = json!({ "real_name": "Payee", "document_type": "cn_resident_id", "document_number": resident_id("19900101", "0088") });
+    let identity = json!({ "real_name": "Payee", "document_type": "cn_resident_id", "document_number": resident_id("19900101", "088") });
     let put = app
         .call(
             Method::PUT,
