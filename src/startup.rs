@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::telemetry;
 use crate::{
     agencies, audit, auth, compliance, dashboard, influencers, openapi, products, registers,
-    reports, sales, sessions, staff, statements, system,
+    reports, sales, sessions, staff, statements, system, webhooks,
 };
 
 /// The OpenAPI document of [`routes`] as pretty JSON, as served at `/openapi.json` and kept in
@@ -51,6 +51,7 @@ pub fn routes() -> Routes {
     registers::routes(&mut routes);
     statements::routes(&mut routes);
     dashboard::routes(&mut routes);
+    webhooks::routes(&mut routes);
     routes
 }
 
@@ -186,7 +187,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         Duration::from_millis(settings.reports.fold_interval_ms),
     );
     let state = web::Data::new(build_state(settings, pool)?);
+    let webhook_worker = webhooks::Worker::spawn(state.clone())?;
     run(listener, state)?.await.context("serving")?;
+    webhook_worker.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -173,7 +173,7 @@ async fn set_state(
                 .value("note", note),
         )
         .await?;
-    Ok(FindingStateView {
+    let view = FindingStateView {
         id,
         influencer_id: host,
         code,
@@ -181,5 +181,19 @@ async fn set_state(
         note: note.to_owned(),
         acted_by: caller.user_id,
         acted_at: now,
-    })
+    };
+    // The finding leaves the open list (or, acknowledged before, is now resolved).
+    let mut data = serde_json::to_value(&view).map_err(anyhow::Error::from)?;
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("kind".to_owned(), "finding".into());
+        fields.insert("resolution".to_owned(), target.as_str().into());
+    }
+    crate::webhooks::emit(
+        conn,
+        caller.agency_id,
+        crate::webhooks::EventType::ComplianceViolationResolved,
+        data,
+    )
+    .await?;
+    Ok(view)
 }

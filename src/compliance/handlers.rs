@@ -96,7 +96,7 @@ pub async fn compliance_issues(
 }
 
 /// What the rules are evaluated with for the agency today.
-pub(super) async fn rule_context(
+pub async fn rule_context(
     conn: &mut diesel_async::AsyncPgConnection,
     state: &AppState,
     agency_id: Uuid,

@@ -30,12 +30,13 @@ pub struct RuleContext {
     pub today: NaiveDate,
 }
 
-/// One issue as stored.
-#[derive(Debug, Insertable)]
+/// One issue as stored (and, without the agency, as a webhook event's `data`).
+#[derive(Debug, Insertable, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = compliance_issues)]
 pub(super) struct NewIssue {
+    #[serde(skip)]
     agency_id: Uuid,
-    id: Uuid,
+    pub(super) id: Uuid,
     influencer_id: Uuid,
     session_id: Option<Uuid>,
     kind: IssueKind,

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::issues::{RuleContext, evaluate};
+use super::issues::{NewIssue, RuleContext, evaluate};
 use crate::error::AppError;
 use crate::schema::{compliance_dirty, compliance_issues, compliance_refresh, influencers};
 
@@ -53,6 +53,18 @@ pub async fn refresh(
         return Ok(());
     }
     conn.transaction(async |conn| {
+        // Issues opened and resolved become webhook events, when a subscription asks for them.
+        let notify = crate::webhooks::wants(
+            conn,
+            agency_id,
+            &[
+                crate::webhooks::EventType::ComplianceViolationOpened,
+                crate::webhooks::EventType::ComplianceViolationResolved,
+            ],
+        )
+        .await?;
+        let mut before: Vec<NewIssue> = Vec::new();
+        let mut after: Vec<NewIssue> = Vec::new();
         diesel::insert_into(compliance_refresh::table)
             .values((
                 compliance_refresh::agency_id.eq(agency_id),
@@ -90,10 +102,11 @@ pub async fn refresh(
             )
             .execute(conn)
             .await?;
-            diesel::delete(
+            before = diesel::delete(
                 compliance_issues::table.filter(compliance_issues::agency_id.eq(agency_id)),
             )
-            .execute(conn)
+            .returning(NewIssue::as_returning())
+            .get_results(conn)
             .await?;
             diesel::update(compliance_refresh::table.find(agency_id))
                 .set((
@@ -112,12 +125,13 @@ pub async fn refresh(
         };
         for chunk in hosts.chunks(HOSTS_PER_PASS) {
             let issues = evaluate(conn, agency_id, context, chunk).await?;
-            diesel::delete(
+            let removed: Vec<NewIssue> = diesel::delete(
                 compliance_issues::table
                     .filter(compliance_issues::agency_id.eq(agency_id))
                     .filter(compliance_issues::influencer_id.eq_any(chunk)),
             )
-            .execute(conn)
+            .returning(NewIssue::as_returning())
+            .get_results(conn)
             .await?;
             for rows in issues.chunks(2000) {
                 diesel::insert_into(compliance_issues::table)
@@ -126,8 +140,82 @@ pub async fn refresh(
                     .execute(conn)
                     .await?;
             }
+            if notify {
+                before.extend(removed);
+                after.extend(issues);
+            }
+        }
+        if notify {
+            emit_changes(conn, agency_id, before, after).await?;
         }
         Ok::<_, AppError>(())
     })
     .await
+}
+
+/// Emits `compliance.violation_opened` for each issue on the open list now that was not
+/// before, and `compliance.violation_resolved` for each that left it because its cause went
+/// away. Findings staff acknowledged or resolved are off the open list already: their events
+/// were emitted when staff acted on them.
+async fn emit_changes(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    before: Vec<NewIssue>,
+    after: Vec<NewIssue>,
+) -> Result<(), AppError> {
+    use std::collections::HashSet;
+
+    use crate::schema::compliance_finding_states;
+    use crate::webhooks::{EventType, emit_all};
+
+    let old: HashSet<Uuid> = before.iter().map(|issue| issue.id).collect();
+    let new: HashSet<Uuid> = after.iter().map(|issue| issue.id).collect();
+    let changed: Vec<Uuid> = old.symmetric_difference(&new).copied().collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let handled: HashSet<Uuid> = compliance_finding_states::table
+        .filter(compliance_finding_states::agency_id.eq(agency_id))
+        .filter(compliance_finding_states::issue_id.eq_any(&changed))
+        .select(compliance_finding_states::issue_id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let data =
+        |issue: &NewIssue, resolution: Option<&str>| -> Result<serde_json::Value, AppError> {
+            let mut value = serde_json::to_value(issue).map_err(anyhow::Error::from)?;
+            if let (Some(resolution), Some(fields)) = (resolution, value.as_object_mut()) {
+                fields.insert("resolution".to_owned(), resolution.into());
+            }
+            Ok(value)
+        };
+    let mut seen = HashSet::new();
+    let opened = after
+        .iter()
+        .filter(|issue| {
+            !old.contains(&issue.id) && !handled.contains(&issue.id) && seen.insert(issue.id)
+        })
+        .map(|issue| data(issue, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let resolved = before
+        .iter()
+        .filter(|issue| !new.contains(&issue.id) && !handled.contains(&issue.id))
+        .map(|issue| data(issue, Some("cleared")))
+        .collect::<Result<Vec<_>, _>>()?;
+    emit_all(
+        conn,
+        agency_id,
+        EventType::ComplianceViolationOpened,
+        opened,
+    )
+    .await?;
+    emit_all(
+        conn,
+        agency_id,
+        EventType::ComplianceViolationResolved,
+        resolved,
+    )
+    .await?;
+    Ok(())
 }

@@ -26,6 +26,22 @@ impl Settings {
         if self.reports.fold_interval_ms == 0 {
             problems.push("reports.fold_interval_ms must be at least 1".to_owned());
         }
+        let hooks = &self.webhooks;
+        if !(1..=1000).contains(&hooks.poll_interval_ms) {
+            problems.push("webhooks.poll_interval_ms must be 1 to 1000".to_owned());
+        }
+        if hooks.timeout_ms == 0
+            || hooks.retry_base_ms == 0
+            || hooks.retry_max_ms < hooks.retry_base_ms
+        {
+            problems.push(
+                "webhooks: timeout_ms and retry_base_ms must be positive, retry_max_ms at least retry_base_ms"
+                    .to_owned(),
+            );
+        }
+        if hooks.give_up_after_secs == 0 {
+            problems.push("webhooks.give_up_after_secs must be positive".to_owned());
+        }
         for origin in &self.server.cors_allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 problems.push(format!(

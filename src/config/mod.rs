@@ -10,7 +10,7 @@ mod sections;
 
 pub use sections::{
     AuthSettings, ComplianceSettings, CryptoSettings, DatabaseSettings, ImportSettings, LogFormat,
-    LogSettings, ReportSettings, ServerSettings, Settings,
+    LogSettings, ReportSettings, ServerSettings, Settings, WebhookSettings,
 };
 
 /// The profile a process runs under, chosen by `MCN_ENV`.

@@ -19,6 +19,25 @@ pub struct Settings {
     pub compliance: ComplianceSettings,
     pub imports: ImportSettings,
     pub reports: ReportSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// The webhook worker and the addresses subscriptions may target.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    /// Whether targets may resolve to private, loopback, link-local and other non-public
+    /// addresses (development and tests only).
+    pub allow_private_addresses: bool,
+    /// Milliseconds between two looks for due deliveries (1 to 1000).
+    pub poll_interval_ms: u64,
+    /// Milliseconds one delivery attempt may take.
+    pub timeout_ms: u64,
+    /// The first retry's delay in milliseconds; each later one doubles it.
+    pub retry_base_ms: u64,
+    /// The longest delay between two attempts, in milliseconds.
+    pub retry_max_ms: u64,
+    /// Seconds after its event a delivery still failing is marked failed.
+    pub give_up_after_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -90,6 +90,7 @@ fn header_schema(name: &str) -> Option<ObjectBuilder> {
 /// the collection and parameter name, and the description every operation gives it.
 const PATH_IDS: &[(&str, &str, &str)] = &[
     ("contracts", "cid", "Contract id"),
+    ("deliveries", "did", "Delivery id"),
     ("import-mappings", "id", "Import mapping id"),
     ("imports", "id", "Import id"),
     ("influencers", "id", "Influencer id"),
@@ -105,6 +106,7 @@ const PATH_IDS: &[(&str, &str, &str)] = &[
     ("statements", "id", "Statement id"),
     ("tests", "tid", "Product test id"),
     ("users", "id", "User id"),
+    ("webhooks", "id", "Webhook id"),
 ];
 
 /// Declares the ids in `path` (in path order, before the annotation's own parameters) from

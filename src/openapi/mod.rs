@@ -37,6 +37,7 @@ use crate::error::{FieldError, Problem};
 use crate::routing::Routes;
 use crate::sales::imports::{ImportFormat, OnError};
 use crate::statements::model::StatementState;
+use crate::webhooks::deliveries::DeliveryState;
 use complete::complete;
 use responses::{ERRORS, shared_response};
 
@@ -52,7 +53,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
     ),
     servers((url = "/", description = "The server that serves this document")),
     // Schemas only query parameters use: annotations collect the schemas of bodies and answers.
-    components(schemas(Problem, FieldError, OnError, ImportFormat, StatementState)),
+    components(schemas(Problem, FieldError, OnError, ImportFormat, StatementState, DeliveryState)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "system", description = "Health, readiness, metrics and this document"),
@@ -73,6 +74,7 @@ UUIDs; times RFC 3339 in UTC; money is a decimal string with its currency. Error
         (name = "reports", description = "GMV and settlements, as JSON, CSV or a chart"),
         (name = "statements", description = "Settlement statements, payouts, invoices and income tax withheld"),
         (name = "dashboard", description = "Today and the week at a glance"),
+        (name = "webhooks", description = "Event subscriptions, their deliveries (Standard Webhooks signatures) and retries"),
     )
 )]
 struct ApiDoc;

@@ -115,6 +115,14 @@ pub async fn recall_product(
             caller
                 .record(conn, "product.recall", "product", id, audit)
                 .await?;
+            let view = super::dto::ProductView::from(updated.clone());
+            crate::webhooks::emit(
+                conn,
+                caller.agency_id,
+                crate::webhooks::EventType::ProductRecalled,
+                serde_json::to_value(&view).map_err(anyhow::Error::from)?,
+            )
+            .await?;
             Ok(updated)
         })
         .await?;

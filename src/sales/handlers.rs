@@ -99,6 +99,13 @@ pub async fn create_sale(
                         .record(conn, "sale.create", "sale", sale.id, changes)
                         .await?;
                     let view = SaleView::new(sale, None);
+                    crate::webhooks::emit(
+                        conn,
+                        caller.agency_id,
+                        crate::webhooks::EventType::SaleCreated,
+                        serde_json::to_value(&view).map_err(anyhow::Error::from)?,
+                    )
+                    .await?;
                     let answer = Answer::new(
                         StatusCode::CREATED,
                         &view,

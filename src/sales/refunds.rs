@@ -120,6 +120,15 @@ pub async fn refund_sale(
             caller
                 .record(conn, "sale.refund", "sale", id, changes)
                 .await?;
+            let refunds = sales::refunds_of(conn, caller.agency_id, id).await?;
+            let view = super::dto::SaleView::new(updated.clone(), Some(refunds));
+            crate::webhooks::emit(
+                conn,
+                caller.agency_id,
+                crate::webhooks::EventType::SaleUpdated,
+                serde_json::to_value(&view).map_err(anyhow::Error::from)?,
+            )
+            .await?;
             Ok::<_, AppError>((refund, updated.currency))
         })
         .await?;

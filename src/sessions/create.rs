@@ -190,6 +190,13 @@ async fn insert(
         caller
             .record(conn, "live_session.create", "live_session", row.id, changes)
             .await?;
+        crate::webhooks::emit(
+            conn,
+            caller.agency_id,
+            crate::webhooks::EventType::SessionScheduled,
+            crate::webhooks::events::session(&row),
+        )
+        .await?;
         // The answer is built from what was just written and the facts judged above.
         let view = single(assemble(
             vec![row.clone()],

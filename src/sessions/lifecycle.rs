@@ -85,6 +85,13 @@ pub async fn start_session(caller: Caller, id: web::Path<Uuid>) -> Result<HttpRe
                     Changes::new().change("state", current.state, updated.state),
                 )
                 .await?;
+            crate::webhooks::emit(
+                conn,
+                caller.agency_id,
+                crate::webhooks::EventType::SessionStarted,
+                crate::webhooks::events::session(&updated),
+            )
+            .await?;
             Ok((updated, facts))
         })
         .await?;
@@ -130,6 +137,18 @@ async fn transition(
             caller
                 .record(conn, action, "live_session", id, audit)
                 .await?;
+            let event = if to == SessionState::Ended {
+                crate::webhooks::EventType::SessionEnded
+            } else {
+                crate::webhooks::EventType::SessionCancelled
+            };
+            crate::webhooks::emit(
+                conn,
+                caller.agency_id,
+                event,
+                crate::webhooks::events::session(&updated),
+            )
+            .await?;
             Ok::<_, AppError>(updated)
         })
         .await?;

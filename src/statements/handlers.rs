@@ -291,7 +291,15 @@ pub async fn approve_statement(
                     Changes::new().change("state", "draft", "approved"),
                 )
                 .await?;
-            read::view(conn, caller.agency_id, id).await
+            let view = read::view(conn, caller.agency_id, id).await?;
+            crate::webhooks::emit(
+                conn,
+                caller.agency_id,
+                crate::webhooks::EventType::StatementApproved,
+                serde_json::to_value(&view).map_err(anyhow::Error::from)?,
+            )
+            .await?;
+            Ok(view)
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -372,6 +372,13 @@ pub async fn pay_statement(
                         .value("third_party", saved.third_party),
                 )
                 .await?;
+            crate::webhooks::emit(
+                conn,
+                caller.agency_id,
+                crate::webhooks::EventType::StatementPaid,
+                crate::webhooks::events::statement_paid(&saved),
+            )
+            .await?;
             Ok::<_, AppError>(saved)
         })
         .await?;

@@ -57,3 +57,59 @@ pub async fn emit(
     .execute(conn)
     .await
 }
+
+/// [`emit`] for several events of one type at once (in the order given), in one statement.
+pub async fn emit_all(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    event_type: EventType,
+    data: Vec<Value>,
+) -> diesel::QueryResult<usize> {
+    if data.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "WITH subscribed AS ( \
+             SELECT id FROM webhooks \
+             WHERE agency_id = $1 AND active AND $2 = ANY (events)), \
+         event AS ( \
+             INSERT INTO webhook_events (agency_id, id, type, data) \
+             SELECT $1, uuid_v7(), $2, item.data \
+             FROM jsonb_array_elements($3) WITH ORDINALITY AS item (data, position) \
+             WHERE EXISTS (SELECT 1 FROM subscribed) \
+             ORDER BY item.position \
+             RETURNING id, seq) \
+         INSERT INTO webhook_deliveries (agency_id, id, webhook_id, event_id, event_seq) \
+         SELECT $1, uuid_v7(), subscribed.id, event.id, event.seq FROM subscribed, event",
+    )
+    .bind::<SqlUuid, _>(agency_id)
+    .bind::<Text, _>(event_type.as_str())
+    .bind::<Jsonb, _>(Value::Array(data))
+    .execute(conn)
+    .await
+}
+
+#[derive(diesel::QueryableByName)]
+struct Wanted {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    wanted: bool,
+}
+
+/// Whether an active subscription of the agency asks for any of `event_types`: lets a writer
+/// skip building events nobody receives.
+pub async fn wants(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    event_types: &[EventType],
+) -> diesel::QueryResult<bool> {
+    let names: Vec<&str> = event_types.iter().map(|e| e.as_str()).collect();
+    let row: Wanted = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM webhooks \
+                        WHERE agency_id = $1 AND active AND events && $2::text[]) AS wanted",
+    )
+    .bind::<SqlUuid, _>(agency_id)
+    .bind::<diesel::sql_types::Array<Text>, _>(names)
+    .get_result(conn)
+    .await?;
+    Ok(row.wanted)
+}

@@ -45,3 +45,6 @@ mod subresources;
 mod system;
 mod typed;
 mod users;
+mod webhook_events;
+mod webhook_subscriptions;
+mod webhooks;

@@ -77,6 +77,18 @@ async fn review(
         caller
             .record(conn, action, "influencer", id, changes)
             .await?;
+        let event = if decision == VerificationState::Verified {
+            crate::webhooks::EventType::IdentityVerified
+        } else {
+            crate::webhooks::EventType::IdentityRejected
+        };
+        crate::webhooks::emit(
+            conn,
+            caller.agency_id,
+            event,
+            crate::webhooks::events::identity(&saved),
+        )
+        .await?;
         Ok(saved)
     })
     .await

@@ -105,6 +105,13 @@ pub async fn run_import(
         .execute(conn)
         .await?;
     record_audit(conn, ctx, &tally, "committed").await?;
+    crate::webhooks::emit(
+        conn,
+        batch.agency_id,
+        crate::webhooks::EventType::ImportCompleted,
+        crate::webhooks::events::import(&batch),
+    )
+    .await?;
     Ok(tally)
 }
 
