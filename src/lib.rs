@@ -15,6 +15,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod etag;
+pub mod feeds;
 pub mod idempotency;
 pub mod influencers;
 pub mod json;

@@ -28,6 +28,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_feeds (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        issued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     compliance_dirty (agency_id, seq) {
         agency_id -> Uuid,
         seq -> Int8,
@@ -741,6 +752,7 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_events -> agencies (agency_id));
+diesel::joinable!(calendar_feeds -> agencies (agency_id));
 diesel::joinable!(compliance_finding_states -> agencies (agency_id));
 diesel::joinable!(compliance_issues -> agencies (agency_id));
 diesel::joinable!(compliance_refresh -> agencies (agency_id));
@@ -759,6 +771,7 @@ diesel::joinable!(webhooks -> agencies (agency_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     audit_events,
+    calendar_feeds,
     compliance_dirty,
     compliance_finding_states,
     compliance_issues,

@@ -19,8 +19,8 @@ use crate::routing::Routes;
 use crate::state::AppState;
 use crate::telemetry;
 use crate::{
-    agencies, audit, auth, compliance, dashboard, influencers, openapi, products, registers,
-    reports, sales, sessions, staff, statements, system, webhooks,
+    agencies, audit, auth, compliance, dashboard, feeds, influencers, openapi, products,
+    registers, reports, sales, sessions, staff, statements, system, webhooks,
 };
 
 /// The OpenAPI document of [`routes`] as pretty JSON, as served at `/openapi.json` and kept in
@@ -46,6 +46,7 @@ pub fn routes() -> Routes {
     compliance::routes(&mut routes);
     products::routes(&mut routes);
     sessions::routes(&mut routes);
+    feeds::routes(&mut routes);
     sales::routes(&mut routes);
     reports::routes(&mut routes);
     registers::routes(&mut routes);

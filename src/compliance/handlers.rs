@@ -95,7 +95,8 @@ pub async fn compliance_issues(
     )))
 }
 
-/// What the rules are evaluated with for the agency today.
+/// What the rules are evaluated with for the agency today (also what the roster reads its hosts'
+/// open issues after: `crate::influencers::facts`).
 pub async fn rule_context(
     conn: &mut diesel_async::AsyncPgConnection,
     state: &AppState,

@@ -42,6 +42,17 @@ impl Settings {
         if hooks.give_up_after_secs == 0 {
             problems.push("webhooks.give_up_after_secs must be positive".to_owned());
         }
+        let base = self.server.public_base_url.trim();
+        if !base.is_empty()
+            && !((base.starts_with("http://") || base.starts_with("https://"))
+                && base.split("://").nth(1).is_some_and(|rest| {
+                    !rest.is_empty() && !rest.trim_end_matches('/').contains('/')
+                }))
+        {
+            problems.push(format!(
+                "server.public_base_url: {base:?} is not an http(s) scheme://host[:port]"
+            ));
+        }
         for origin in &self.server.cors_allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 problems.push(format!(
@@ -208,5 +219,18 @@ mod tests {
     fn profile_names_parse() {
         assert_eq!(Profile::parse("Production").unwrap(), Profile::Production);
         assert!(Profile::parse("staging").is_err());
+    }
+
+    #[test]
+    fn a_public_base_url_is_a_scheme_and_host_only() {
+        let mut settings = Settings::load_profile(Profile::Test, false).unwrap();
+        for good in ["", "https://mcn.example.com", "http://10.0.0.5:8080/"] {
+            settings.server.public_base_url = good.into();
+            assert!(settings.validate().is_ok(), "{good}");
+        }
+        for bad in ["mcn.example.com", "ftp://x", "https://", "https://x.com/api"] {
+            settings.server.public_base_url = bad.into();
+            assert!(settings.validate().is_err(), "{bad}");
+        }
     }
 }

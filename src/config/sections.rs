@@ -68,6 +68,9 @@ pub struct ServerSettings {
     pub cors_allowed_origins: Vec<String>,
     pub signup_enabled: bool,
     pub trust_forwarded_for: bool,
+    /// The service's public `scheme://host[:port]` for absolute URLs it hands out (calendar
+    /// feeds); empty: taken from each request.
+    pub public_base_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

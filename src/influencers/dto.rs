@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::facts::HostFacts;
 use super::model::Influencer;
 use crate::domain::double_option;
 use crate::domain::enums::{InfluencerKind, InfluencerStatus, Platform, VerificationState};
@@ -45,6 +46,32 @@ impl InfluencerView {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A host as the roster list and `GET /v1/influencers/{id}` show it: the host, and what a
+/// roster table shows next to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InfluencerDetail {
+    #[serde(flatten)]
+    pub host: InfluencerView,
+    /// The host has a legal entity whose status is `active`.
+    pub has_active_legal_entity: bool,
+    /// The platforms of the host's active accounts (banned ones left out), each once, sorted.
+    pub platforms: Vec<Platform>,
+    /// The host's open issues: the number `GET /v1/compliance/issues?influencer_id=` lists.
+    #[schema(minimum = 0)]
+    pub open_violations: i64,
+}
+
+impl InfluencerDetail {
+    pub fn new(row: Influencer, identity_state: VerificationState, facts: HostFacts) -> Self {
+        Self {
+            host: InfluencerView::new(row, identity_state),
+            has_active_legal_entity: facts.has_active_legal_entity,
+            platforms: facts.platforms,
+            open_violations: facts.open_violations,
         }
     }
 }

@@ -8,9 +8,10 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use uuid::Uuid;
 
 use super::dto::{
-    CreateInfluencerRequest, InfluencerListQuery, InfluencerView, UpdateInfluencerRequest,
-    check_languages,
+    CreateInfluencerRequest, InfluencerDetail, InfluencerListQuery, InfluencerView,
+    UpdateInfluencerRequest, check_languages,
 };
+use super::facts;
 use super::model::{self as influencers, Influencer, InfluencerChanges, InfluencerFilter};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
@@ -45,11 +46,13 @@ pub fn respond(
     response.json(InfluencerView::new(row, identity_state))
 }
 
-/// The roster, filterable by status, kind, platform and stage name.
+/// The roster, filterable by status, kind, platform and stage name. Each host comes with its
+/// identity state, whether it has an active legal entity, the platforms of its active accounts
+/// and its number of open compliance issues (read for the whole page at once).
 #[utoipa::path(
     get, path = "/v1/influencers", tag = "influencers", security(("bearer" = [])),
     params(InfluencerListQuery),
-    responses((status = 200, description = "A page of hosts", body = Page<InfluencerView>))
+    responses((status = 200, description = "A page of hosts", body = Page<InfluencerDetail>))
 )]
 pub async fn list_influencers(
     caller: Caller,
@@ -69,11 +72,18 @@ pub async fn list_influencers(
     };
     let mut conn = caller.conn().await?;
     let rows = influencers::list(&mut conn, caller.agency_id, &filter, &page).await?;
+    // The page's hosts only (not the look-ahead row that says whether another page follows).
+    let shown = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    let ids: Vec<Uuid> = rows.iter().take(shown).map(|(row, _)| row.id).collect();
+    let mut facts = facts::load(&mut conn, caller.state(), caller.agency_id, &ids).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         &page,
         |(row, _)| row.id,
-        |(row, state)| InfluencerView::new(row, state),
+        |(row, state)| {
+            let facts = facts.remove(&row.id).unwrap_or_default();
+            InfluencerDetail::new(row, state, facts)
+        },
     )))
 }
 
@@ -145,11 +155,12 @@ pub async fn create_influencer(
     ))
 }
 
-/// One host.
+/// One host, with its identity state, whether it has an active legal entity, the platforms of
+/// its active accounts and its number of open compliance issues.
 #[utoipa::path(
     get, path = "/v1/influencers/{id}", tag = "influencers", security(("bearer" = [])),
     responses(
-        (status = 200, description = "The host", body = InfluencerView),
+        (status = 200, description = "The host", body = InfluencerDetail),
         (status = 404, description = "No such host in this agency"),
     )
 )]
@@ -158,7 +169,13 @@ pub async fn get_influencer(caller: Caller, id: web::Path<Uuid>) -> Result<HttpR
     let mut conn = caller.conn().await?;
     let row = load(&mut conn, &caller, id.into_inner()).await?;
     let identity_state = influencers::identity_state(&mut conn, caller.agency_id, row.id).await?;
-    Ok(respond(StatusCode::OK, row, identity_state))
+    let facts = facts::load(&mut conn, caller.state(), caller.agency_id, &[row.id])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .json(InfluencerDetail::new(row, identity_state, facts)))
 }
 
 /// Changes stage name, languages or notes. `If-Match` with a stale version is 412.

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod contracts;
 pub mod dto;
 pub mod entities;
+pub mod facts;
 pub mod guardian_consent;
 pub mod handlers;
 pub mod identity;

@@ -48,7 +48,8 @@ fn implied_statuses(
     if secured {
         statuses.push(("401", None));
     }
-    if secured && *method != HttpMethod::Get {
+    // `/v1/me/...` is the caller's own: every role may change it.
+    if secured && *method != HttpMethod::Get && !path.starts_with("/v1/me/") {
         statuses.push(("403", Some(FORBIDDEN_WRITE)));
     }
     if path.contains('{') {

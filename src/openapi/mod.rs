@@ -12,7 +12,7 @@
 //!   stays as the reference's description;
 //! - the statuses every route of a kind can answer are added where missing: 400 when it takes a
 //!   body, path or query; 401 when it needs a token; 403 on every write route that needs one
-//!   (the role may not change this); 404 on `{id}` routes; 412 with `If-Match` (a stale ETag);
+//!   (the role may not change this), except the caller's own `/v1/me/...`; 404 on `{id}` routes; 412 with `If-Match` (a stale ETag);
 //!   413, 415 and 422 with a body; 422 with a query; 503 on routes that reach the database;
 //!   500 everywhere;
 //! - every `PATCH` takes the `If-Match` header (the ETag read before), and the schemas of the

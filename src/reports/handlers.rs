@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::export;
 use super::gmv::{self, Grouping};
+use super::labels::Labels;
 use super::params::{GmvParams, SettlementParams, gmv_query, settlement_query};
 use super::rows::GmvLine;
 use super::settlement::{self, SettlementRow};
@@ -32,7 +33,7 @@ pub struct GmvReport {
 // The description is the document's, kept word for word (the snapshot test compares it).
 #[derive(ToSchema)]
 #[schema(
-    description = "One GMV row: the group keys asked for in `group_by` (only those; `null` where a line has\nnone, e.g. a sale outside any session), then the figures. Amounts are decimal strings in\n`currency`. (The shape of the rows [`row_json`] writes.)"
+    description = "One GMV row: the group keys asked for in `group_by` (only those; `null` where a line has\nnone, e.g. a sale outside any session), each id with its labels (`stage_name` with\n`influencer_id`, `product_name` and `sku` with `product_id`, `session_title` with `session_id`;\nthe CSV has them in that order, next to the id), then the figures. Amounts are decimal strings\nin `currency`."
 )]
 #[allow(dead_code)]
 pub struct GmvReportRow {
@@ -49,6 +50,14 @@ pub struct GmvReportRow {
     month: Option<String>,
     #[schema(minimum = 1, maximum = 5)]
     city_tier: Option<i16>,
+    /// With `influencer`: the host's stage name.
+    stage_name: Option<String>,
+    /// With `product`: the product's name.
+    product_name: Option<String>,
+    /// With `product`: the product's SKU.
+    sku: Option<String>,
+    /// With `session`: the session's title (`null` where the line has no session).
+    session_title: Option<String>,
     currency: String,
     orders: i64,
     units: i64,
@@ -89,9 +98,10 @@ pub async fn gmv_report(
     caller.require(Capability::Read)?;
     let (query, mut conn) = gmv_query(&caller, &params).await?;
     let (rows, _) = gmv::run(&mut conn, caller.agency_id, &query).await?;
+    let labels = Labels::load(&mut conn, caller.agency_id, &query.group_by, &rows).await?;
     let lines: Vec<GmvLine> = rows
         .iter()
-        .map(|row| GmvLine::new(row, &query.group_by))
+        .map(|row| GmvLine::new(row, &query.group_by, &labels))
         .collect();
     if export::wants_csv(&req) {
         let records: Vec<Vec<String>> = lines.iter().map(GmvLine::csv_record).collect();

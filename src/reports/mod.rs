@@ -7,6 +7,7 @@ pub mod export;
 pub mod fold;
 pub mod gmv;
 pub mod handlers;
+pub mod labels;
 pub mod params;
 pub mod period;
 pub mod rows;

@@ -4,6 +4,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::gmv::{GmvRow, Grouping};
+use super::labels::Labels;
 use super::settlement::SettlementRow;
 use crate::domain::currency::Currency;
 
@@ -40,11 +41,12 @@ impl Serialize for Cell<'_> {
 /// The figures' names, after the keys, in CSV column order.
 const FIGURES: [&str; 6] = ["currency", "orders", "units", "gross", "refunded", "net"];
 
-/// One line of the GMV report: the keys asked for in `group_by`, then the figures, amounts as
-/// decimal strings in the line's currency.
+/// One line of the GMV report: the keys asked for in `group_by`, each followed by its labels,
+/// then the figures, amounts as decimal strings in the line's currency.
 #[derive(Debug)]
 pub struct GmvLine {
-    keys: Vec<(Grouping, Option<String>)>,
+    /// Per grouping: its key, and its labels in the order of [`Grouping::labels`].
+    keys: Vec<(Grouping, Option<String>, Vec<Option<String>>)>,
     currency: Currency,
     orders: i64,
     units: i64,
@@ -54,12 +56,15 @@ pub struct GmvLine {
 }
 
 impl GmvLine {
-    /// The line of `row` in a report grouped by `group_by`.
-    pub fn new(row: &GmvRow, group_by: &[Grouping]) -> Self {
+    /// The line of `row` in a report grouped by `group_by`, its ids labelled from `labels`.
+    pub fn new(row: &GmvRow, group_by: &[Grouping], labels: &Labels) -> Self {
         Self {
             keys: group_by
                 .iter()
-                .map(|g| (*g, row.key(*g).map(str::to_owned)))
+                .map(|g| {
+                    let key = row.key(*g);
+                    (*g, key.map(str::to_owned), labels.of(*g, key))
+                })
                 .collect(),
             gross: row.currency.format(row.gross),
             refunded: row.currency.format(row.refunded),
@@ -70,9 +75,14 @@ impl GmvLine {
         }
     }
 
-    /// The CSV header of a report grouped by `group_by`: the keys, then the figures.
+    /// The CSV header of a report grouped by `group_by`: the keys (each followed by its
+    /// labels), then the figures.
     pub fn csv_header(group_by: &[Grouping]) -> Vec<&'static str> {
-        group_by.iter().map(|g| g.key()).chain(FIGURES).collect()
+        group_by
+            .iter()
+            .flat_map(|g| std::iter::once(g.key()).chain(g.labels().iter().copied()))
+            .chain(FIGURES)
+            .collect()
     }
 
     /// The line's CSV record, in the order of [`GmvLine::csv_header`].
@@ -82,13 +92,18 @@ impl GmvLine {
 
     /// The line's names and values in column order. A city tier is a number.
     fn cells(&self) -> impl Iterator<Item = (&'static str, Cell<'_>)> {
-        let keys = self.keys.iter().map(|(grouping, value)| {
+        let keys = self.keys.iter().flat_map(|(grouping, value, labels)| {
             let cell = match (grouping, value.as_deref()) {
                 (Grouping::CityTier, Some(tier)) => tier.parse().map_or(Cell::Null, Cell::Number),
                 (_, Some(key)) => Cell::Text(key),
                 (_, None) => Cell::Null,
             };
-            (grouping.key(), cell)
+            let labels = grouping
+                .labels()
+                .iter()
+                .zip(labels)
+                .map(|(name, label)| (*name, label.as_deref().map_or(Cell::Null, Cell::Text)));
+            std::iter::once((grouping.key(), cell)).chain(labels)
         });
         let figures = [
             Cell::Text(self.currency.code()),

@@ -1,20 +1,17 @@
 //! Handler of `/v1/reports/gmv.svg`: the GMV report drawn as a line chart.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
-use uuid::Uuid;
 
 use super::chart::{self, ChartData};
-use super::gmv::{self, GmvRow, Grouping};
+use super::gmv::{self, Grouping};
+use super::labels::Labels;
 use super::params::{GmvParams, gmv_query};
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
 use crate::error::{AppError, FieldError};
-use crate::schema::{influencers, products};
 
 /// The GMV report as an SVG line chart: `group_by` is one period (`day`, `week` or `month`)
 /// and at most one other dimension; one line per value of that dimension, net GMV of one
@@ -74,11 +71,19 @@ pub async fn gmv_chart(
         })
         .unwrap_or_else(|| "CNY".to_owned());
     let dimension = <[Grouping]>::first(&dimensions).copied();
-    let labels = series_labels(&mut conn, caller.agency_id, dimension, &rows).await?;
+    // Readable names for chart lines: stage names and SKUs instead of ids.
+    let named = dimension.filter(|d| matches!(d, Grouping::Influencer | Grouping::Product));
+    let labels = Labels::load(&mut conn, caller.agency_id, named.as_slice(), &rows).await?;
     let mut series: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
     for row in rows.iter().filter(|r| r.currency.code() == currency) {
         let name = match dimension.and_then(|d| row.key(d)) {
-            Some(key) => labels.get(key).cloned().unwrap_or_else(|| key.to_owned()),
+            Some(key) => match named {
+                Some(Grouping::Product) => labels.sku(key),
+                Some(grouping) => labels.name(grouping, key),
+                None => None,
+            }
+            .unwrap_or(key)
+            .to_owned(),
             None if dimension.is_some() => "(none)".to_owned(),
             None => "all".to_owned(),
         };
@@ -97,41 +102,4 @@ pub async fn gmv_chart(
         series,
     });
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
-}
-
-/// Readable names for chart lines: stage names and SKUs instead of ids.
-async fn series_labels(
-    conn: &mut AsyncPgConnection,
-    agency_id: Uuid,
-    dimension: Option<Grouping>,
-    rows: &[GmvRow],
-) -> Result<HashMap<String, String>, AppError> {
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|r| dimension.and_then(|d| r.key(d)))
-        .filter_map(|k| k.parse().ok())
-        .collect();
-    let pairs: Vec<(Uuid, String)> = match dimension {
-        Some(Grouping::Influencer) => {
-            influencers::table
-                .filter(influencers::agency_id.eq(agency_id))
-                .filter(influencers::id.eq_any(&ids))
-                .select((influencers::id, influencers::stage_name))
-                .load(conn)
-                .await?
-        }
-        Some(Grouping::Product) => {
-            products::table
-                .filter(products::agency_id.eq(agency_id))
-                .filter(products::id.eq_any(&ids))
-                .select((products::id, products::sku))
-                .load(conn)
-                .await?
-        }
-        _ => Vec::new(),
-    };
-    Ok(pairs
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name))
-        .collect())
 }

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, Months, Utc};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use std::fmt::Write as _;
 use utoipa::IntoParams;
@@ -166,7 +167,19 @@ pub async fn calendar_feed(
     query: web::Query<CalendarQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
-    let now = Utc::now();
+    let mut conn = caller.conn().await?;
+    feed(&mut conn, caller.agency_id, &query, Utc::now()).await
+}
+
+/// The feed of `agency_id`'s schedule as `query` asks for it: the answer of
+/// `GET /v1/live-sessions.ics`, and of a user's subscribable feed (`crate::feeds`), which serves
+/// the same for the agency of its token. The caller has checked the reader may read it.
+pub async fn feed(
+    conn: &mut AsyncPgConnection,
+    agency_id: Uuid,
+    query: &CalendarQuery,
+    now: DateTime<Utc>,
+) -> Result<HttpResponse, AppError> {
     let (from, to) =
         window(query.from, query.to, now).map_err(|e| AppError::validation(vec![e]))?;
     let filter = SessionFilter {
@@ -176,7 +189,6 @@ pub async fn calendar_feed(
         platform: query.platform,
         state: query.state,
     };
-    let mut conn = caller.conn().await?;
     let mut out = String::new();
     begin(&mut out);
     // Every session of the window, read in chunks: never cut short.
@@ -186,7 +198,7 @@ pub async fn calendar_feed(
             limit: CHUNK,
             after,
         };
-        let rows = sessions::list(&mut conn, caller.agency_id, &filter, &chunk).await?;
+        let rows = sessions::list(conn, agency_id, &filter, &chunk).await?;
         events(&mut out, &rows, now);
         match rows.last() {
             Some(last) if rows.len() >= CHUNK as usize => {

@@ -15,7 +15,7 @@ use crate::roster::create_influencer;
 use crate::sessions::{ready_host, session_body};
 
 /// A server whose every connection goes through a recorder.
-async fn recorded_app() -> (TestApp, WireRecorder) {
+pub async fn recorded_app() -> (TestApp, WireRecorder) {
     let recorder = WireRecorder::start().await;
     let spawn = Spawn::new().await;
     let name = spawn.database.as_ref().expect("a database").name.clone();
@@ -24,7 +24,7 @@ async fn recorded_app() -> (TestApp, WireRecorder) {
     (app, recorder)
 }
 
-fn listing(executed: &[Executed]) -> String {
+pub fn listing(executed: &[Executed]) -> String {
     executed
         .iter()
         .map(|e| format!("  [conn {}] {}", e.connection, e.sql))

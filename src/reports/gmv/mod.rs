@@ -47,6 +47,17 @@ impl Grouping {
         }
     }
 
+    /// The labels a row carries next to this grouping's key, in column order: a host's stage
+    /// name, a product's name and SKU, a session's title (see `reports::labels`).
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            Grouping::Influencer => &["stage_name"],
+            Grouping::Product => &["product_name", "sku"],
+            Grouping::Session => &["session_title"],
+            _ => &[],
+        }
+    }
+
     /// Whether this is a period of time (day, week or month) rather than a dimension.
     pub fn is_period(self) -> bool {
         matches!(self, Grouping::Day | Grouping::Week | Grouping::Month)
