@@ -49,5 +49,6 @@ mod system;
 mod typed;
 mod users;
 mod webhook_events;
+mod webhook_receiver;
 mod webhook_subscriptions;
 mod webhooks;

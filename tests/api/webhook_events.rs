@@ -12,7 +12,7 @@ use crate::helpers::{Session, TestApp, TestResponse};
 use crate::identity::resident_id;
 use crate::sessions::{ready_host, session_body};
 use crate::statements::books;
-use crate::webhooks::subscribe;
+use crate::webhook_receiver::subscribe;
 
 const ALL: [&str; 14] = [
     "sale.created",

@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::helpers::{Spawn, TestApp, TestResponse};
-use crate::webhooks::subscribe;
+use crate::webhook_receiver::subscribe;
 
 #[actix_web::test]
 async fn subscriptions_show_their_secret_once_rotate_and_follow_if_match_roles_and_agencies() {
