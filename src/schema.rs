@@ -689,6 +689,66 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        delivery_id -> Uuid,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        latency_ms -> Int4,
+        error -> Nullable<Text>,
+        manual -> Bool,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event_id -> Uuid,
+        event_seq -> Int8,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        seq -> Int8,
+        #[sql_name = "type"]
+        type_ -> Text,
+        data -> Jsonb,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhooks (agency_id, id) {
+        agency_id -> Uuid,
+        id -> Uuid,
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+        active -> Bool,
+        secret_ciphertext -> Bytea,
+        secret_nonce -> Bytea,
+        secret_key_id -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(audit_events -> agencies (agency_id));
 diesel::joinable!(calendar_feeds -> agencies (agency_id));
 diesel::joinable!(compliance_finding_states -> agencies (agency_id));
@@ -703,6 +763,8 @@ diesel::joinable!(refresh_tokens -> agencies (agency_id));
 diesel::joinable!(statements -> agencies (agency_id));
 diesel::joinable!(tax_brackets -> tax_rate_tables (table_id));
 diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(webhook_events -> agencies (agency_id));
+diesel::joinable!(webhooks -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -747,4 +809,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tax_brackets,
     tax_rate_tables,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_events,
+    webhooks,
 );
