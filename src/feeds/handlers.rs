@@ -126,7 +126,7 @@ pub async fn delete_calendar_feed(caller: Caller) -> Result<HttpResponse, AppErr
 #[utoipa::path(
     get, path = "/v1/calendar/{token}.ics", tag = "live sessions",
     params(
-        ("token" = String, Path, description = "The feed's secret token, as in the URL `POST /v1/me/calendar-feed` answered"),
+        ("token" = String, Path, description = "The feed's secret token, as in the URL `POST /v1/me/calendar-feed` answered: the agency id as 32 hex digits, `_`, 32 random bytes in unpadded base64url", pattern = r"^[0-9a-f]{32}_[A-Za-z0-9_-]{43}$"),
         CalendarQuery,
     ),
     responses(
