@@ -84,8 +84,9 @@ async fn a_single_sale_looks_its_order_line_up_once_and_reads_back_nothing_it_wr
             && insert.contains("RETURNING"),
         "{insert}"
     );
-    // Caller check, agency defaults, host, product, BEGIN, the insert, its audit event, COMMIT.
-    assert_eq!(executed.len(), 8, "{}", listing(&executed));
+    // Caller check, agency defaults, host, product, BEGIN, the insert, its audit event, the
+    // webhook outbox (one statement that writes nothing when no subscription asks), COMMIT.
+    assert_eq!(executed.len(), 9, "{}", listing(&executed));
 
     // A line already recorded: the same single statement finds it, and the answer is 409.
     recorder.clear();

@@ -211,6 +211,24 @@ async fn a_new_worker_delivers_what_a_stopped_one_left_pending() {
     let pending = seller.deliveries(&hook, "?state=pending").await;
     assert_eq!(pending.len(), 2, "still pending after the worker stopped");
     assert!(pending[1]["attempt_count"].as_i64().unwrap() >= 1);
+    // A pending delivery retried by hand is made due now, nothing is sent during the request.
+    let tried = receiver.received().len();
+    let path = format!(
+        "/v1/webhooks/{}/deliveries/{}/retry",
+        hook["id"].as_str().unwrap(),
+        pending[1]["id"].as_str().unwrap()
+    );
+    let due = seller
+        .app
+        .call(Method::POST, &path, Some(&seller.owner), None)
+        .await;
+    assert_eq!(due.status, 200, "{}", due.text());
+    let due = due.json();
+    assert_eq!(due["state"], "pending");
+    let next: chrono::DateTime<chrono::Utc> =
+        due["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    assert!(next <= chrono::Utc::now());
+    assert_eq!(receiver.received().len(), tried);
 
     receiver.answer(|_, _| 200);
     let tried_before = receiver.received().len();
