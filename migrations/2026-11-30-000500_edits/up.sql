@@ -10,8 +10,9 @@ ALTER TABLE products
     ADD CONSTRAINT products_archived_by_fkey FOREIGN KEY (agency_id, archived_by) REFERENCES users (agency_id, id);
 
 -- `GET /v1/sales?external_order_id=`: the order line key leads with the platform, so a look-up
--- without it needs its own index (a few rows per id: one per platform at most).
-CREATE INDEX sales_external_order_idx ON sales (agency_id, external_order_id);
+-- without it needs its own index (a few rows per id: one per platform at most), in the list's
+-- order so that no plan prefers walking the agency's ledger by time instead.
+CREATE INDEX sales_external_order_idx ON sales (agency_id, external_order_id, sold_at, id);
 -- `GET /v1/sales?import_batch_id=`: a batch's lines newest first, a page at a time, from one
 -- index (the list's order and cursor are (sold_at, id)).
 CREATE INDEX sales_import_batch_idx ON sales (agency_id, import_batch_id, sold_at, id)

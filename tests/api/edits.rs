@@ -808,3 +808,73 @@ async fn sales_filter_by_order_id_and_import_and_sessions_by_title() {
         .await;
     assert_eq!(theirs.json()["items"], json!([]));
 }
+
+/// One row of `EXPLAIN (FORMAT JSON)`.
+struct Plan(Value);
+
+impl diesel::QueryableByName<diesel::pg::Pg> for Plan {
+    fn build<'a>(
+        row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
+    ) -> diesel::deserialize::Result<Self> {
+        diesel::row::NamedRow::get::<diesel::sql_types::Json, Value>(row, "QUERY PLAN").map(Plan)
+    }
+}
+
+/// The indexes `plan` reads `sales` through, and whether any node reads it otherwise.
+fn sales_reads(plan: &Value, out: &mut Vec<String>) {
+    if plan["Relation Name"] == "sales" {
+        out.push(
+            plan["Index Name"]
+                .as_str()
+                .unwrap_or("(no index)")
+                .to_owned(),
+        );
+    }
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        sales_reads(child, out);
+    }
+}
+
+/// The list's filters by order id and by import each read one index led by the agency, the
+/// batch's in the list's order (no sort of the batch's lines).
+#[actix_web::test]
+async fn the_new_sales_filters_read_one_index_of_the_agency() {
+    use diesel::sql_types::{Text, Uuid as SqlUuid};
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let owner = app.signup_agency("Plan Co").await;
+    let mut conn = app.state.conn().await.unwrap();
+    let columns = "agency_id, id, platform, external_order_id, sold_at";
+    for (filter, value, index) in [
+        (
+            "external_order_id = $2::text",
+            "ORD-1",
+            "sales_external_order_idx",
+        ),
+        (
+            "import_batch_id = $2::text::uuid",
+            "01a22c9a-1d24-7056-9ef5-67af639b7b6e",
+            "sales_import_batch_idx",
+        ),
+    ] {
+        let sql = format!(
+            "EXPLAIN (FORMAT JSON) SELECT {columns} FROM sales WHERE agency_id = $1 AND {filter} \
+             ORDER BY sold_at DESC, id DESC LIMIT 51"
+        );
+        let plan: Plan = diesel::sql_query(sql)
+            .bind::<SqlUuid, _>(owner.agency_id)
+            .bind::<Text, _>(value)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        let root = &plan.0[0]["Plan"];
+        let mut reads = Vec::new();
+        sales_reads(root, &mut reads);
+        assert_eq!(reads, vec![index.to_owned()], "{root}");
+        let condition = root.to_string();
+        assert!(
+            condition.contains("agency_id"),
+            "scoped by the agency: {root}"
+        );
+    }
+}
