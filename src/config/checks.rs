@@ -228,7 +228,12 @@ mod tests {
             settings.server.public_base_url = good.into();
             assert!(settings.validate().is_ok(), "{good}");
         }
-        for bad in ["mcn.example.com", "ftp://x", "https://", "https://x.com/api"] {
+        for bad in [
+            "mcn.example.com",
+            "ftp://x",
+            "https://",
+            "https://x.com/api",
+        ] {
             settings.server.public_base_url = bad.into();
             assert!(settings.validate().is_err(), "{bad}");
         }
