@@ -83,11 +83,15 @@ pub async fn named_sessions(
     agency_id: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<Vec<NamedSession>> {
+    // Each key looked up on its own (`LIMIT 1` keeps the subqueries from being pulled up into a
+    // join the planner would hash over every session of the agency).
     const SQL: &str = "\
 SELECT s.*, i.stage_name \
 FROM unnest($2::uuid[]) WITH ORDINALITY AS k(id, n) \
-JOIN live_sessions s ON s.agency_id = $1 AND s.id = k.id \
-JOIN influencers i ON i.agency_id = $1 AND i.id = s.influencer_id \
+CROSS JOIN LATERAL (SELECT * FROM live_sessions \
+    WHERE live_sessions.agency_id = $1 AND live_sessions.id = k.id LIMIT 1) AS s \
+CROSS JOIN LATERAL (SELECT influencers.stage_name FROM influencers \
+    WHERE influencers.agency_id = $1 AND influencers.id = s.influencer_id LIMIT 1) AS i \
 ORDER BY k.n";
     KeepPrepared(
         diesel::sql_query(SQL)

@@ -217,7 +217,8 @@ pub async fn lineups(
     const LINEUPS_SQL: &str = "\
 SELECT sp.agency_id, sp.session_id, sp.position, sp.product_id, sp.planned_price \
 FROM unnest($2::uuid[]) AS k(id) \
-JOIN session_products sp ON sp.agency_id = $1 AND sp.session_id = k.id \
+CROSS JOIN LATERAL (SELECT * FROM session_products \
+    WHERE session_products.agency_id = $1 AND session_products.session_id = k.id OFFSET 0) AS sp \
 ORDER BY sp.session_id, sp.position";
     if sessions.is_empty() {
         return Ok(Vec::new());
