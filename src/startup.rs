@@ -19,8 +19,8 @@ use crate::routing::Routes;
 use crate::state::AppState;
 use crate::telemetry;
 use crate::{
-    agencies, audit, auth, compliance, dashboard, feeds, influencers, openapi, products,
-    registers, reports, sales, sessions, staff, statements, system, webhooks,
+    agencies, audit, auth, compliance, dashboard, feeds, influencers, openapi, products, registers,
+    reports, sales, sessions, staff, statements, system, webhooks,
 };
 
 /// The OpenAPI document of [`routes`] as pretty JSON, as served at `/openapi.json` and kept in

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::roles::Role;
 use crate::pagination::PageRequest;
-use crate::schema::users;
+use crate::schema::{calendar_feeds, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -148,6 +148,17 @@ pub async fn update(
     revoke_tokens: bool,
 ) -> QueryResult<User> {
     let bump = i32::from(revoke_tokens);
+    if changes.active == Some(false) {
+        // A deactivated user's calendar URL ends with their sessions: a reactivation does not
+        // bring it back (they ask for a new one).
+        diesel::delete(
+            calendar_feeds::table
+                .filter(calendar_feeds::agency_id.eq(agency_id))
+                .filter(calendar_feeds::user_id.eq(id)),
+        )
+        .execute(conn)
+        .await?;
+    }
     diesel::update(users::table.filter(users::agency_id.eq(agency_id).and(users::id.eq(id))))
         .set((
             changes,

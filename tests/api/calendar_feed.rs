@@ -242,6 +242,17 @@ async fn a_deactivated_users_feed_is_gone() {
         .await;
     assert_eq!(deactivated.status, 204, "{}", deactivated.text());
     fetch(&app, &path).await.problem(404, "not_found");
+    // Reactivated, the user does not get the old URL back: it ended with the deactivation.
+    let reactivated = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/users/{}", leaver.user_id),
+            Some(&owner),
+            Some(serde_json::json!({"active": true})),
+        )
+        .await;
+    assert_eq!(reactivated.status, 200, "{}", reactivated.text());
+    fetch(&app, &path).await.problem(404, "not_found");
 }
 
 #[actix_web::test]

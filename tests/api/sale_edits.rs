@@ -292,11 +292,12 @@ async fn a_correction_moves_the_line_and_the_rollups_with_it() {
         json!({ "from": "paid", "to": "cancelled" })
     );
 
-    // One `sale.updated` per change, carrying the line as answered.
+    // One `sale.updated` per change (the refund's included), carrying the line as answered.
     let sent = updated_events(app).await;
-    assert_eq!(sent.len(), 4, "{sent:?}");
+    assert_eq!(sent.len(), 5, "{sent:?}");
     assert_eq!(sent[0]["gross"], "37.50");
-    assert_eq!(sent[3]["status"], "cancelled");
+    assert_eq!(sent[1]["refunded_amount"], "15.00");
+    assert_eq!(sent[4]["status"], "cancelled");
 }
 
 #[actix_web::test]
