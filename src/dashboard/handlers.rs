@@ -1,8 +1,7 @@
 //! `GET /v1/dashboard`.
 
 use actix_web::HttpResponse;
-use chrono::Duration;
-use uuid::Uuid;
+use chrono::{Duration, NaiveDate};
 
 use super::dto::{
     Dashboard, DashboardCompliance, DraftMonth, DraftStatements, HostCounts, IssueCount,
@@ -15,6 +14,7 @@ use crate::auth::roles::Capability;
 use crate::compliance::context::rule_context;
 use crate::compliance::issues::RuleContext;
 use crate::compliance::refresh::refresh;
+use crate::compliance::rules::ViolationCode;
 use crate::domain::enums::InfluencerStatus;
 use crate::error::AppError;
 use crate::reports::period::local_midnight;
@@ -55,13 +55,30 @@ pub async fn dashboard(caller: Caller) -> Result<HttpResponse, AppError> {
         today,
     };
     refresh(&mut conn, agency_id, &rules).await?;
-    let compliance = compliance(&mut conn, agency_id).await?;
-    let sessions =
-        sessions::window_sessions(&mut conn, agency_id, (time_zone, valid_days), today, window)
-            .await?;
+    // The independent reads sent together on the connection (pipelined), answered in order.
+    let bounds = sessions::day_bounds(today, time_zone);
+    let (issues, host_rows, draft_rows, window_rows) = {
+        let shared: &diesel_async::AsyncPgConnection = &conn;
+        tokio::try_join!(
+            model::open_issues_by_code(shared, agency_id),
+            model::hosts_by_status(shared, agency_id),
+            model::drafts_by_month(shared, agency_id),
+            sessions::read(shared, agency_id, window, &bounds),
+        )?
+    };
+    let sessions = sessions::window_sessions(
+        &mut conn,
+        agency_id,
+        (time_zone, valid_days),
+        today,
+        window,
+        window_rows,
+    )
+    .await?;
     let gmv = gmv::windows(&mut conn, agency_id, time_zone, today).await?;
-    let hosts = hosts(&mut conn, agency_id).await?;
-    let statements = statements(&mut conn, agency_id).await?;
+    let compliance = compliance(issues);
+    let hosts = hosts(host_rows);
+    let statements = statements(draft_rows);
     Ok(HttpResponse::Ok().json(Dashboard {
         time_zone: time_zone.name().to_owned(),
         today,
@@ -73,27 +90,20 @@ pub async fn dashboard(caller: Caller) -> Result<HttpResponse, AppError> {
     }))
 }
 
-async fn compliance(
-    conn: &mut diesel_async::AsyncPgConnection,
-    agency_id: Uuid,
-) -> Result<DashboardCompliance, AppError> {
-    let by_code: Vec<IssueCount> = model::open_issues_by_code(conn, agency_id)
-        .await?
+fn compliance(issues: Vec<(ViolationCode, i64)>) -> DashboardCompliance {
+    let by_code: Vec<IssueCount> = issues
         .into_iter()
         .map(|(code, count)| IssueCount { code, count })
         .collect();
-    Ok(DashboardCompliance {
+    DashboardCompliance {
         open_issues: by_code.iter().map(|c| c.count).sum(),
         by_code,
-    })
+    }
 }
 
-async fn hosts(
-    conn: &mut diesel_async::AsyncPgConnection,
-    agency_id: Uuid,
-) -> Result<HostCounts, AppError> {
+fn hosts(rows: Vec<(InfluencerStatus, i64)>) -> HostCounts {
     let mut counts = HostCounts::default();
-    for (status, count) in model::hosts_by_status(conn, agency_id).await? {
+    for (status, count) in rows {
         counts.total += count;
         match status {
             InfluencerStatus::Active => counts.active += count,
@@ -101,15 +111,11 @@ async fn hosts(
             InfluencerStatus::Terminated => counts.terminated += count,
         }
     }
-    Ok(counts)
+    counts
 }
 
-async fn statements(
-    conn: &mut diesel_async::AsyncPgConnection,
-    agency_id: Uuid,
-) -> Result<DraftStatements, AppError> {
-    let months: Vec<DraftMonth> = model::drafts_by_month(conn, agency_id)
-        .await?
+fn statements(rows: Vec<(NaiveDate, i64, i64)>) -> DraftStatements {
+    let months: Vec<DraftMonth> = rows
         .into_iter()
         .map(|(month, count, blocked)| DraftMonth {
             month: month.format("%Y-%m").to_string(),
@@ -117,8 +123,8 @@ async fn statements(
             blocked,
         })
         .collect();
-    Ok(DraftStatements {
+    DraftStatements {
         awaiting_approval: months.iter().map(|m| m.count).sum(),
         months,
-    })
+    }
 }

@@ -1,20 +1,19 @@
 //! The dashboard's own reads: the sessions of a window, and counts by index (open issues by
 //! code, hosts by status, draft statements by month). Every statement filters on the agency
-//! and reads an index range of it, or looks unnested keys up one by one.
+//! and reads an index range of it. They take a shared connection: the handler runs them
+//! pipelined (sent together, answered in order).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::dsl::{count_star, exists, not, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::compliance::rules::ViolationCode;
 use crate::db::KeepPrepared;
-use crate::domain::enums::{InfluencerStatus, SessionState};
-use crate::schema::{
-    compliance_finding_states, compliance_issues, influencers, live_sessions, statements,
-};
+use crate::domain::enums::InfluencerStatus;
+use crate::schema::{compliance_finding_states, compliance_issues, influencers, statements};
 use crate::sessions::model::LiveSession;
 use crate::statements::model::StatementState;
 
@@ -29,42 +28,56 @@ pub struct Window {
     pub end: DateTime<Utc>,
 }
 
-/// The sessions the window takes: those overlapping it that are scheduled or live, and every
-/// session overlapping today whatever its state. A session lasts at most 24 hours (a database
-/// check), so those overlapping the window start less than 24 hours before it: the start is
-/// bounded on both sides and the calendar index (`agency_id, scheduled_start, id`) reads a
-/// range of the window only.
+/// The window's filter, in SQL: the sessions overlapping it that are scheduled or live, and
+/// every session overlapping today whatever its state. A session lasts at most 24 hours (a
+/// database check), so those overlapping the window start less than 24 hours before it: the
+/// start is bounded on both sides and the calendar index (`agency_id, scheduled_start, id`,
+/// carrying `scheduled_end` and `state`) reads a range of the window only. Binds: `$1` the
+/// agency, `$2` 24 hours before the window, `$3` its end, `$4` its start, `$5` tomorrow.
 macro_rules! in_window {
-    ($query:expr, $agency_id:expr, $window:expr) => {
-        $query
-            .filter(live_sessions::agency_id.eq($agency_id))
-            .filter(live_sessions::scheduled_start.gt($window.start - Duration::hours(24)))
-            .filter(live_sessions::scheduled_start.lt($window.end))
-            .filter(live_sessions::scheduled_end.gt($window.start))
-            .filter(
-                live_sessions::state
-                    .eq(SessionState::Scheduled)
-                    .or(live_sessions::state.eq(SessionState::Live))
-                    .or(live_sessions::scheduled_start.lt($window.tomorrow)),
-            )
+    () => {
+        "live_sessions.agency_id = $1 \
+AND live_sessions.scheduled_start > $2 AND live_sessions.scheduled_start < $3 \
+AND live_sessions.scheduled_end > $4 \
+AND (live_sessions.state IN ('scheduled', 'live') OR live_sessions.scheduled_start < $5)"
     };
 }
 
-/// Every session of the window in calendar order (start, then id): its start and id only, read
-/// from the calendar index's range.
-pub async fn window_keys(
-    conn: &mut AsyncPgConnection,
+/// How many of the window's sessions start in each bucket of `bounds` (ascending instants):
+/// bucket 0 before `bounds[0]`, bucket `k` in `[bounds[k - 1], bounds[k])`. Read from the
+/// calendar index alone (an index-only scan).
+pub async fn day_counts(
+    mut conn: &AsyncPgConnection,
     agency_id: Uuid,
     window: Window,
-) -> QueryResult<Vec<(DateTime<Utc>, Uuid)>> {
-    in_window!(live_sessions::table, agency_id, window)
-        .select((live_sessions::scheduled_start, live_sessions::id))
-        .order((
-            live_sessions::scheduled_start.asc(),
-            live_sessions::id.asc(),
-        ))
-        .load(conn)
-        .await
+    bounds: &[DateTime<Utc>],
+) -> QueryResult<Vec<BucketCount>> {
+    const SQL: &str = concat!(
+        "SELECT width_bucket(live_sessions.scheduled_start, $6::timestamptz[]) AS bucket, \
+count(*) AS sessions FROM live_sessions WHERE ",
+        in_window!(),
+        " GROUP BY 1"
+    );
+    KeepPrepared(
+        diesel::sql_query(SQL)
+            .bind::<SqlUuid, _>(agency_id)
+            .bind::<Timestamptz, _>(window.start - Duration::hours(24))
+            .bind::<Timestamptz, _>(window.end)
+            .bind::<Timestamptz, _>(window.start)
+            .bind::<Timestamptz, _>(window.tomorrow)
+            .bind::<Array<Timestamptz>, _>(bounds),
+    )
+    .load(&mut conn)
+    .await
+}
+
+/// A bucket of [`day_counts`].
+#[derive(Debug, QueryableByName)]
+pub struct BucketCount {
+    #[diesel(sql_type = Integer)]
+    pub bucket: i32,
+    #[diesel(sql_type = BigInt)]
+    pub sessions: i64,
 }
 
 /// A session and its host's stage name.
@@ -76,29 +89,34 @@ pub struct NamedSession {
     pub stage_name: String,
 }
 
-/// The sessions `ids` in their order, with their hosts' stage names: each looked up by its
-/// primary key (the keys unnested), whatever the planner knows of the agency.
-pub async fn named_sessions(
-    conn: &mut AsyncPgConnection,
+/// The window's first `limit` sessions in calendar order (start, then id), with their hosts'
+/// stage names: a range of the calendar index, each host looked up by its key.
+pub async fn first_sessions(
+    mut conn: &AsyncPgConnection,
     agency_id: Uuid,
-    ids: &[Uuid],
+    window: Window,
+    limit: i64,
 ) -> QueryResult<Vec<NamedSession>> {
-    // Each key looked up on its own (`LIMIT 1` keeps the subqueries from being pulled up into a
-    // join the planner would hash over every session of the agency).
-    const SQL: &str = "\
-SELECT s.*, i.stage_name \
-FROM unnest($2::uuid[]) WITH ORDINALITY AS k(id, n) \
-CROSS JOIN LATERAL (SELECT * FROM live_sessions \
-    WHERE live_sessions.agency_id = $1 AND live_sessions.id = k.id LIMIT 1) AS s \
+    // `LIMIT 1` keeps the host look-up from being pulled up into a join the planner would hash
+    // over every host of the agency.
+    const SQL: &str = concat!(
+        "SELECT s.*, i.stage_name FROM (SELECT * FROM live_sessions WHERE ",
+        in_window!(),
+        " ORDER BY live_sessions.scheduled_start, live_sessions.id LIMIT $6) AS s \
 CROSS JOIN LATERAL (SELECT influencers.stage_name FROM influencers \
     WHERE influencers.agency_id = $1 AND influencers.id = s.influencer_id LIMIT 1) AS i \
-ORDER BY k.n";
+ORDER BY s.scheduled_start, s.id"
+    );
     KeepPrepared(
         diesel::sql_query(SQL)
             .bind::<SqlUuid, _>(agency_id)
-            .bind::<Array<SqlUuid>, _>(ids),
+            .bind::<Timestamptz, _>(window.start - Duration::hours(24))
+            .bind::<Timestamptz, _>(window.end)
+            .bind::<Timestamptz, _>(window.start)
+            .bind::<Timestamptz, _>(window.tomorrow)
+            .bind::<BigInt, _>(limit),
     )
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
@@ -107,7 +125,7 @@ ORDER BY k.n";
 /// stage name; every issue has one (hosts are never deleted), so the count reads the issues'
 /// index alone.
 pub async fn open_issues_by_code(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     agency_id: Uuid,
 ) -> QueryResult<Vec<(ViolationCode, i64)>> {
     let handled = compliance_finding_states::table
@@ -119,27 +137,27 @@ pub async fn open_issues_by_code(
         .group_by(compliance_issues::code)
         .select((compliance_issues::code, count_star()))
         .order(compliance_issues::code.asc())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
 /// The roster counted by status.
 pub async fn hosts_by_status(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     agency_id: Uuid,
 ) -> QueryResult<Vec<(InfluencerStatus, i64)>> {
     influencers::table
         .filter(influencers::agency_id.eq(agency_id))
         .group_by(influencers::status)
         .select((influencers::status, count_star()))
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
 /// Draft statements per month, oldest first: (month, drafts, drafts that cannot be approved as
 /// they stand).
 pub async fn drafts_by_month(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     agency_id: Uuid,
 ) -> QueryResult<Vec<(NaiveDate, i64, i64)>> {
     statements::table
@@ -152,6 +170,6 @@ pub async fn drafts_by_month(
             sql::<BigInt>("count(*) FILTER (WHERE stale OR contract_missing)"),
         ))
         .order(statements::month.asc())
-        .load(conn)
+        .load(&mut conn)
         .await
 }

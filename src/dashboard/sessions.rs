@@ -2,17 +2,19 @@
 //! judges them (their lineups, then the [`Facts`] about all of them read at once and each
 //! judged on them), and the window's sessions counted per local day.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::dto::{DashboardSession, DashboardSessions, DayCount, SessionReadiness};
-use super::model::{self, NamedSession, Window};
-use crate::compliance::plan::{Draft, Facts, draft_of, local_date};
+use super::model::{self, BucketCount, NamedSession, Window};
+use crate::compliance::plan::{Draft, Facts, draft_of};
 use crate::compliance::rules::ready_to_start;
 use crate::domain::enums::Platform;
 use crate::error::AppError;
+use crate::reports::period::local_midnight;
 use crate::sessions::model as sessions;
 
 /// Sessions listed at most.
@@ -21,6 +23,29 @@ pub const LIMIT: usize = 200;
 /// Days in the window: today and the next 7.
 pub const DAYS: i64 = 8;
 
+/// The instants the window's days are counted by: local midnight starting each day after
+/// today (bucket 0 is today, a session running on from yesterday included; bucket `k` day `k`).
+pub fn day_bounds(today: NaiveDate, time_zone: Tz) -> Vec<DateTime<Utc>> {
+    (1..DAYS)
+        .map(|n| local_midnight(today + Duration::days(n), time_zone))
+        .collect()
+}
+
+/// The window's sessions read at once (pipelined with the handler's counts): counted per day,
+/// and the first [`LIMIT`] with their hosts' stage names.
+pub async fn read(
+    conn: &AsyncPgConnection,
+    agency_id: Uuid,
+    window: Window,
+    bounds: &[DateTime<Utc>],
+) -> QueryResult<(Vec<BucketCount>, Vec<NamedSession>)> {
+    let limit = i64::try_from(LIMIT).unwrap_or(i64::MAX);
+    tokio::try_join!(
+        model::day_counts(conn, agency_id, window, bounds),
+        model::first_sessions(conn, agency_id, window, limit),
+    )
+}
+
 /// The window's sessions: counted per day, the first [`LIMIT`] listed with their compliance.
 pub async fn window_sessions(
     conn: &mut AsyncPgConnection,
@@ -28,28 +53,23 @@ pub async fn window_sessions(
     (time_zone, valid_days): (Tz, u32),
     today: NaiveDate,
     window: Window,
+    (counts, rows): (Vec<BucketCount>, Vec<NamedSession>),
 ) -> Result<DashboardSessions, AppError> {
-    let keys = model::window_keys(conn, agency_id, window).await?;
     let mut days: Vec<DayCount> = (0..DAYS)
         .map(|n| DayCount {
             date: today + Duration::days(n),
             sessions: 0,
         })
         .collect();
-    for (start, _) in &keys {
-        // A session running on from yesterday counts on today.
-        let offset = (local_date(*start, time_zone) - today).num_days().max(0);
-        if let Some(day) = usize::try_from(offset).ok().and_then(|i| days.get_mut(i)) {
-            day.sessions += 1;
+    for count in &counts {
+        if let Some(day) = usize::try_from(count.bucket)
+            .ok()
+            .and_then(|i| days.get_mut(i))
+        {
+            day.sessions += count.sessions;
         }
     }
-    let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
-    let listed: Vec<Uuid> = keys.iter().take(LIMIT).map(|(_, id)| *id).collect();
-    let rows = if listed.is_empty() {
-        Vec::new()
-    } else {
-        model::named_sessions(conn, agency_id, &listed).await?
-    };
+    let total: i64 = counts.iter().map(|c| c.sessions).sum();
     let items = if rows.is_empty() {
         Vec::new()
     } else {
