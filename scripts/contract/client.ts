@@ -50,7 +50,7 @@ class Client {
 
   listInfluencers(
     query: NonNullable<paths["/v1/influencers"]["get"]["parameters"]["query"]>,
-  ): Promise<Schemas["Page_InfluencerView"]> {
+  ): Promise<Schemas["Page_InfluencerDetail"]> {
     return this.call("GET", "/v1/influencers", undefined, query);
   }
 
@@ -88,7 +88,7 @@ async function example(client: Client): Promise<string[]> {
   });
   const host = await client.createInfluencer({ kind, stage_name: "Xiao Mei" });
   const page = await client.listInfluencers({ kind: "human", platform, limit: 200 });
-  const names = page.items.map((h: Schemas["InfluencerView"]) => `${h.stage_name} (${h.status})`);
+  const names = page.items.map((h: Schemas["InfluencerDetail"]) => `${h.stage_name} (${h.status})`);
   const next: string | null | undefined = page.next_cursor;
   const sale = await client.createSale({
     platform: "douyin",

@@ -7,7 +7,8 @@ agencies' tokens; at most the creator's agency may read it, the other must get 4
 schema can say "the object's current version", so a generated, well-formed If-Match names a
 version at random and the server rightly answers 412. Like a real client, a PATCH that sends
 If-Match in positive mode first reads the object and sends the ETag it got (or no If-Match when
-there is nothing to read). Malformed If-Match
+there is nothing to read); so does a POST action with If-Match, reading the object its path
+ends in. Malformed If-Match
 values (negative mode) are sent as generated and must be refused with 400.
 """
 
@@ -24,12 +25,18 @@ BASE_URL = os.environ["CONTRACT_BASE_URL"]
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
     headers = case.headers
-    if case.method.upper() != "PATCH" or not headers or "If-Match" not in headers:
+    method = case.method.upper()
+    if method not in ("PATCH", "POST") or not headers or "If-Match" not in headers:
         return
+    # A PATCH changes the object at its path; a POST with If-Match is an action on the object
+    # its path ends in (`/v1/sales/{id}/cancel` acts on `/v1/sales/{id}`).
+    path = case.formatted_path
+    if method == "POST":
+        path = path.rsplit("/", 1)[0]
     read_headers = {"Accept": "application/json"}
     if "Authorization" in headers:
         read_headers["Authorization"] = headers["Authorization"]
-    read = requests.get(BASE_URL + case.formatted_path, headers=read_headers, timeout=10)
+    read = requests.get(BASE_URL + path, headers=read_headers, timeout=10)
     etag = read.headers.get("ETag")
     if read.status_code == 200 and etag:
         headers["If-Match"] = etag
@@ -72,10 +79,14 @@ def created_resources_stay_in_their_agency(ctx, response, case):
         location = location[0] if location else None
     if response.status_code != 201 or not location:
         return None
+    if "/v1/calendar/" in location:
+        # A calendar feed URL is a capability: whoever holds it reads it, without a token.
+        return None
     readers = {}
     for name, token in _tokens().items():
         read = requests.get(
-            BASE_URL + location,
+            # An absolute Location (the calendar feed's URL) is read as it is.
+            location if location.startswith(("http://", "https://")) else BASE_URL + location,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             timeout=10,
         )
