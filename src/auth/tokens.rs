@@ -159,10 +159,12 @@ pub fn parse_refresh_token(token: &str) -> Option<(Uuid, Vec<u8>)> {
         return None;
     }
     let agency = Uuid::from_slice(&bytes[..16]).ok()?;
-    Some((agency, hash_refresh_token(token)))
+    Some((agency, hash_token(token)))
 }
 
-pub fn hash_refresh_token(token: &str) -> Vec<u8> {
+/// What a bearer secret handed to a client (a refresh token, a calendar feed token) is stored
+/// under: the SHA-256 of its text.
+pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
@@ -224,7 +226,7 @@ mod tests {
         let token = new_refresh_token(agency).unwrap();
         let (parsed, hash) = parse_refresh_token(&token).unwrap();
         assert_eq!(parsed, agency);
-        assert_eq!(hash, hash_refresh_token(&token));
+        assert_eq!(hash, hash_token(&token));
         assert_ne!(token, new_refresh_token(agency).unwrap());
         assert!(parse_refresh_token("mcnr_short").is_none());
         assert!(parse_refresh_token("eyJhbGciOi.x.y").is_none());

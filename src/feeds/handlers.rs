@@ -13,6 +13,7 @@ use super::token::{new_token, parse_token};
 use crate::audit::model::Changes;
 use crate::auth::caller::Caller;
 use crate::auth::roles::Capability;
+use crate::auth::tokens::hash_token;
 use crate::config::ServerSettings;
 use crate::error::AppError;
 use crate::sessions::calendar::{self, CalendarQuery};
@@ -67,8 +68,7 @@ pub async fn create_calendar_feed(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Capability::Read)?;
     let token = new_token(caller.agency_id)?;
-    let (_, hash) = parse_token(&token)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a new feed token does not parse")))?;
+    let hash = hash_token(&token);
     let now = Utc::now();
     let mut conn = caller.conn().await?;
     conn.transaction(async |conn| {

@@ -1,12 +1,14 @@
 //! Calendar feed tokens: `<agency id as 32 lowercase hex>_<base64url of 32 random bytes>`.
 //!
 //! The agency id scopes the look-up to one tenant; the random part is the secret. Only the
-//! SHA-256 of the whole token is stored. Parsing is strict: any other text is no token at all.
+//! SHA-256 of the whole token is stored, as a refresh token's is ([`hash_token`]). Parsing is
+//! strict: any other text is no token at all.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use crate::auth::tokens::hash_token;
 
 /// Random bytes in a token.
 const SECRET_BYTES: usize = 32;
@@ -47,11 +49,6 @@ pub fn parse_token(token: &str) -> Option<(Uuid, Vec<u8>)> {
         return None;
     }
     Some((agency, hash_token(token)))
-}
-
-/// What a token is stored under.
-pub fn hash_token(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 #[cfg(test)]
