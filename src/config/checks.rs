@@ -43,12 +43,16 @@ impl Settings {
             problems.push("webhooks.give_up_after_secs must be positive".to_owned());
         }
         let base = self.server.public_base_url.trim();
-        if !base.is_empty()
-            && !((base.starts_with("http://") || base.starts_with("https://"))
-                && base.split("://").nth(1).is_some_and(|rest| {
-                    !rest.is_empty() && !rest.trim_end_matches('/').contains('/')
-                }))
-        {
+        let origin_only = |url: url::Url| {
+            matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && url.username().is_empty()
+                && url.password().is_none()
+                && url.path() == "/"
+                && url.query().is_none()
+                && url.fragment().is_none()
+        };
+        if !base.is_empty() && !url::Url::parse(base).is_ok_and(origin_only) {
             problems.push(format!(
                 "server.public_base_url: {base:?} is not an http(s) scheme://host[:port]"
             ));
@@ -233,6 +237,9 @@ mod tests {
             "ftp://x",
             "https://",
             "https://x.com/api",
+            "https://x.com?a=b",
+            "https://x.com#top",
+            "https://user:secret@x.com",
         ] {
             settings.server.public_base_url = bad.into();
             assert!(settings.validate().is_err(), "{bad}");
