@@ -149,8 +149,15 @@ pub async fn ensure_database_exists(settings: &DatabaseSettings) -> anyhow::Resu
 }
 
 /// Runs every pending migration; answers the versions it applied.
+///
+/// Instances starting together over one database take turns (a session-level advisory lock,
+/// released with the connection), so that one applies the migrations and the others find none.
 pub async fn run_migrations(settings: &DatabaseSettings) -> anyhow::Result<Vec<String>> {
-    let conn = connect(settings, &settings.url).await?;
+    let mut conn = connect(settings, &settings.url).await?;
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .execute(&mut conn)
+        .await
+        .context("waiting for the migration lock")?;
     let mut harness: AsyncConnectionWrapper<AsyncPgConnection> = AsyncConnectionWrapper::from(conn);
     tokio::task::spawn_blocking(move || {
         harness
@@ -161,6 +168,9 @@ pub async fn run_migrations(settings: &DatabaseSettings) -> anyhow::Result<Vec<S
     .await
     .context("the migration task failed")?
 }
+
+/// The advisory lock key migrations run under.
+const MIGRATION_LOCK: i64 = 0x6d63_6e5f_6d69_6772;
 
 /// `'name'` as an SQL string literal.
 pub fn quote_literal(value: &str) -> String {

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod dashboard;
 pub mod db;
+pub mod distribute;
 pub mod domain;
 pub mod error;
 pub mod etag;

@@ -1,4 +1,4 @@
-//! The `mcn` command: `serve` (the default) and `migrate`.
+//! The `mcn` command: `serve` (the default), `migrate`, `distribute` and `create-agency`.
 
 use std::process::ExitCode;
 
@@ -20,6 +20,15 @@ enum Command {
     Serve,
     /// Create the database if missing and apply pending migrations, then exit.
     Migrate,
+    /// On a Citus database: apply pending migrations, then make the global tables reference
+    /// tables and distribute every tenant table by agency_id, colocated (docs/scale-out.md).
+    /// Run it again after every migration; on plain PostgreSQL it has nothing to do.
+    Distribute {
+        /// Shards per tenant table when they are first distributed (Citus' citus.shard_count,
+        /// 32 unless set); tables added later follow the existing ones.
+        #[arg(long)]
+        shards: Option<u32>,
+    },
     /// Create an agency and its first owner without the sign-up endpoint. The owner's password
     /// is read from MCN_OWNER_PASSWORD or, when unset, from the first line of standard input.
     CreateAgency {
@@ -52,6 +61,11 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => startup::serve(settings).await,
             Command::Migrate => startup::prepare_database(&settings).await,
+            Command::Distribute { shards } => {
+                let report = startup::distribute(&settings, shards).await?;
+                println!("{report}");
+                Ok(())
+            }
             Command::CreateAgency {
                 name,
                 email,

@@ -169,6 +169,17 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `mcn distribute`: prepare the database, then place its tables on the Citus cluster (nothing
+/// to do on plain PostgreSQL).
+pub async fn distribute(
+    settings: &Settings,
+    shards: Option<u32>,
+) -> anyhow::Result<crate::distribute::Report> {
+    prepare_database(settings).await?;
+    let mut conn = db::connect(&settings.database, &settings.database.url).await?;
+    crate::distribute::distribute(&mut conn, shards).await
+}
+
 /// `mcn serve`: prepare the database, then listen until SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     prepare_database(&settings).await?;

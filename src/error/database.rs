@@ -107,13 +107,36 @@ pub fn conflict_on(
 /// Whether the database refused a write with a check violation (SQLSTATE 23514) raised under
 /// `constraint`: a `CHECK`, or a guard trigger that names itself with `CONSTRAINT`. Callers ask
 /// it of the statement they ran, so a name is only ever read where that guard can fire.
+///
+/// On a Citus cluster a guard firing on a worker reaches the service without its constraint
+/// name (the coordinator passes on the SQLSTATE, message, detail and hint): there a guard
+/// trigger is known by the start of its message ([`GUARD_MESSAGES`]).
 pub fn refused_by(error: &diesel::result::Error, constraint: &str) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(DatabaseErrorKind::CheckViolation, info)
-            if info.constraint_name() == Some(constraint)
-    )
+    let diesel::result::Error::DatabaseError(DatabaseErrorKind::CheckViolation, info) = error
+    else {
+        return false;
+    };
+    match info.constraint_name() {
+        Some(name) => name == constraint,
+        None => GUARD_MESSAGES
+            .iter()
+            .any(|(guard, message)| *guard == constraint && info.message().starts_with(message)),
+    }
 }
+
+/// The guard triggers the service recognises, with the start of the message each raises (the
+/// migrations' text: a new guard adds its line here).
+const GUARD_MESSAGES: [(&str, &str); 3] = [
+    (
+        "users_last_active_owner",
+        "the agency must keep at least one active owner",
+    ),
+    (
+        "contracts_income_type_fixed",
+        "the income type of a contract never changes",
+    ),
+    ("period_closed", "a statement of this period is approved"),
+];
 
 /// 409 `period_closed`: the write would change a day of a month whose statement is approved.
 pub fn period_closed() -> AppError {

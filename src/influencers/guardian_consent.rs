@@ -23,7 +23,11 @@ use crate::schema::guardian_consents;
 
 /// A guardian's consent as stored, one per host.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = guardian_consents, treat_none_as_null = true)]
+#[diesel(
+    table_name = guardian_consents,
+    primary_key(agency_id, influencer_id),
+    treat_none_as_null = true
+)]
 pub struct GuardianConsent {
     pub agency_id: Uuid,
     pub influencer_id: Uuid,

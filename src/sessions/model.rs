@@ -233,7 +233,7 @@ ORDER BY sp.session_id, sp.position";
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = session_reviews)]
+#[diesel(table_name = session_reviews, primary_key(agency_id, session_id))]
 pub struct ReviewRow {
     pub agency_id: Uuid,
     pub session_id: Uuid,

@@ -72,7 +72,7 @@ pub struct PayoutRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = statement_invoices)]
+#[diesel(table_name = statement_invoices, primary_key(agency_id, statement_id))]
 pub struct InvoiceRow {
     pub agency_id: Uuid,
     pub statement_id: Uuid,

@@ -80,6 +80,7 @@ async fn run(
     let interval = Duration::from_millis(state.settings.webhooks.poll_interval_ms);
     let mut swept = tokio::time::Instant::now();
     let mut after = Uuid::nil();
+    let mut citus = None;
     loop {
         tokio::select! {
             _ = stopped.changed() => break,
@@ -91,7 +92,7 @@ async fn run(
                 tracing::warn!(%error, "compliance sweep for webhooks failed");
             }
         }
-        match round(&state, &client, &permits, after).await {
+        match round(&state, &client, &permits, after, &mut citus).await {
             Ok(next) => after = next,
             Err(error) => tracing::warn!(%error, "webhook round failed"),
         }
@@ -108,17 +109,23 @@ pub fn lease(state: &AppState) -> Duration {
 
 /// One look for work among the agencies after `after`: claims what is due, as far as attempts
 /// may start, and starts them. Answers where the next round goes on (nil: from the start).
+/// `citus` is whether the database is a Citus cluster, learnt at the first round.
 async fn round(
     state: &web::Data<AppState>,
     client: &reqwest::Client,
     permits: &Arc<Semaphore>,
     after: Uuid,
+    citus: &mut Option<bool>,
 ) -> anyhow::Result<Uuid> {
     if permits.available_permits() == 0 {
         return Ok(after);
     }
     let mut conn = state.pool.get().await?;
-    let agencies = pending_agencies(&mut conn, after).await?;
+    let on_citus = match *citus {
+        Some(known) => known,
+        None => *citus.insert(crate::distribute::is_citus(&mut conn).await?),
+    };
+    let agencies = pending_agencies(&mut conn, after, on_citus).await?;
     let next = match agencies.last() {
         Some(last) if agencies.len() as i64 >= AGENCIES_PER_ROUND => *last,
         _ => Uuid::nil(),
@@ -147,13 +154,31 @@ async fn round(
 }
 
 /// Up to [`AGENCIES_PER_ROUND`] agencies after `after` (in id order) with pending deliveries:
-/// one descent of the queue index per agency (a skip scan), not a scan of the queues.
+/// one descent of the queue index per agency (a skip scan), not a scan of the queues. Citus
+/// runs no recursive query over a distributed table: there each shard answers its own distinct
+/// agencies (a scan of its pending deliveries alone, through the partial queue index) and the
+/// coordinator merges them.
 async fn pending_agencies(
     conn: &mut AsyncPgConnection,
     after: Uuid,
+    citus: bool,
 ) -> diesel::QueryResult<Vec<Uuid>> {
-    let rows: Vec<Due> = diesel::sql_query(
-        "WITH RECURSIVE pending (agency_id) AS ( \
+    let sql = if citus {
+        "SELECT DISTINCT agency_id FROM webhook_deliveries \
+         WHERE state = 'pending' AND agency_id > $1 ORDER BY agency_id LIMIT $2"
+    } else {
+        SKIP_SCAN
+    };
+    let rows: Vec<Due> = diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(after)
+        .bind::<BigInt, _>(AGENCIES_PER_ROUND)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.agency_id).collect())
+}
+
+/// The agencies with pending deliveries after `$1`, at most `$2`, one index descent each.
+const SKIP_SCAN: &str = "WITH RECURSIVE pending (agency_id) AS ( \
              (SELECT agency_id FROM webhook_deliveries \
               WHERE state = 'pending' AND agency_id > $1 ORDER BY agency_id LIMIT 1) \
            UNION ALL \
@@ -161,14 +186,7 @@ async fn pending_agencies(
                      WHERE d.state = 'pending' AND d.agency_id > pending.agency_id \
                      ORDER BY d.agency_id LIMIT 1) \
              FROM pending WHERE pending.agency_id IS NOT NULL) \
-         SELECT agency_id FROM pending WHERE agency_id IS NOT NULL LIMIT $2",
-    )
-    .bind::<SqlUuid, _>(after)
-    .bind::<BigInt, _>(AGENCIES_PER_ROUND)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|row| row.agency_id).collect())
-}
+         SELECT agency_id FROM pending WHERE agency_id IS NOT NULL LIMIT $2";
 
 /// Claims up to `limit` queue heads of the agency's active subscriptions that are due and
 /// unclaimed: one statement, committed at once.

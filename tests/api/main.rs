@@ -15,6 +15,7 @@ mod compliance_issues;
 mod contract;
 mod dashboard;
 mod database;
+mod distribute;
 mod edits;
 mod errors;
 mod fail_closed;

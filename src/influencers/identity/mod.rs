@@ -29,7 +29,7 @@ use crate::schema::identities;
 
 /// A host's identity as stored, one per host.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = identities, treat_none_as_null = true)]
+#[diesel(table_name = identities, primary_key(agency_id, influencer_id), treat_none_as_null = true)]
 pub struct Identity {
     pub agency_id: Uuid,
     pub influencer_id: Uuid,

@@ -15,7 +15,7 @@ use super::email::email_taken;
 use super::model::User;
 use crate::auth::caller::Caller;
 use crate::auth::roles::{Capability, Role};
-use crate::error::AppError;
+use crate::error::{AppError, refused_by};
 use crate::etag::etag;
 
 fn owner_management_forbidden() -> AppError {
@@ -36,11 +36,7 @@ fn last_owner() -> AppError {
 fn map_user_error(error: DieselError) -> AppError {
     match &error {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => email_taken(),
-        DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info)
-            if info.constraint_name() == Some("users_last_active_owner") =>
-        {
-            last_owner()
-        }
+        _ if refused_by(&error, "users_last_active_owner") => last_owner(),
         _ => error.into(),
     }
 }

@@ -1,5 +1,11 @@
 //! Test databases: a template migrated once per migration set (shared by every test process of
 //! a run and by later runs), and one database per test cloned from it.
+//!
+//! With `MCN_TEST_SHARED_DATABASE` set to a database URL (`scripts/test-citus`: a Citus
+//! coordinator's database, migrated and distributed once for the run), every test uses that one
+//! database instead, isolated from the others by the agencies it signs up: a Citus cluster's
+//! node metadata and worker databases are per database, so a cloned template would be a plain
+//! PostgreSQL database.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -185,15 +191,46 @@ async fn drop_stale_templates(conn: &mut AsyncPgConnection, keep: &str) {
     }
 }
 
-/// A database of one test's own, dropped when the value is.
+/// The run's one database when tests share it (see the module's text).
+pub fn shared_database_url() -> Option<String> {
+    std::env::var("MCN_TEST_SHARED_DATABASE")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// True, after printing why, when the tests share one (Citus) database: for the few tests that
+/// read single-node PostgreSQL internals (plans, lock waits) or need a database to themselves.
+pub fn skip_on_shared_database(reason: &str) -> bool {
+    if shared_database_url().is_none() {
+        return false;
+    }
+    eprintln!("skipped on the shared (Citus) database: {reason}");
+    true
+}
+
+/// A database of one test's own, dropped when the value is (or the run's shared database, which
+/// is never dropped).
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
+    shared: bool,
 }
 
 impl TestDatabase {
-    /// A fresh, migrated database cloned from the template.
+    /// A fresh, migrated database cloned from the template (or the run's shared database).
     pub async fn create() -> Self {
+        if let Some(url) = shared_database_url() {
+            let config: tokio_postgres::Config =
+                url.parse().expect("MCN_TEST_SHARED_DATABASE is a database URL");
+            return Self {
+                name: config
+                    .get_dbname()
+                    .expect("MCN_TEST_SHARED_DATABASE names a database")
+                    .to_owned(),
+                url,
+                shared: true,
+            };
+        }
         let template = template().await;
         let name = format!("mcn_test_{}", uuid::Uuid::now_v7().simple());
         let mut conn = maintenance().await;
@@ -210,6 +247,7 @@ impl TestDatabase {
         Self {
             url: url_for(&name),
             name,
+            shared: false,
         }
     }
 
@@ -220,12 +258,16 @@ impl TestDatabase {
         Self {
             url: url_for(&name),
             name,
+            shared: false,
         }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if self.shared {
+            return;
+        }
         let name = self.name.clone();
         // Drop runs inside the test's runtime, which cannot be blocked on; a thread of its own
         // with a small runtime does the work.

@@ -1,0 +1,2 @@
+DROP FUNCTION place_global_table(regclass);
+DROP FUNCTION place_tenant_table(regclass);
