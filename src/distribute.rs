@@ -138,12 +138,11 @@ pub async fn distribute(
         .execute(conn)
         .await
         .context("lifting the statement timeout")?;
-    let unsafe_triggers: Found = diesel::sql_query(
-        "SELECT current_setting('citus.enable_unsafe_triggers')::bool AS found",
-    )
-    .get_result(conn)
-    .await
-    .context("reading citus.enable_unsafe_triggers")?;
+    let unsafe_triggers: Found =
+        diesel::sql_query("SELECT current_setting('citus.enable_unsafe_triggers')::bool AS found")
+            .get_result(conn)
+            .await
+            .context("reading citus.enable_unsafe_triggers")?;
     if !unsafe_triggers.found {
         bail!(
             "the tenant tables carry row and statement triggers (updated_at, ledger rollups, \

@@ -372,3 +372,81 @@ $function$;
 
 
 DROP FUNCTION colocated(text, text);
+
+CREATE OR REPLACE FUNCTION sales_rollup_fold(p_agency uuid, p_batch integer)
+ RETURNS bigint
+ LANGUAGE sql
+AS $function$
+    WITH moved AS (
+        DELETE FROM sales_rollup_delta
+        WHERE agency_id = p_agency
+          AND id IN (SELECT id FROM sales_rollup_delta WHERE agency_id = p_agency ORDER BY id LIMIT p_batch)
+        RETURNING *
+    ), host AS (
+        INSERT INTO sales_rollup_host AS r
+        SELECT agency_id, bucket, influencer_id, platform, currency, sum(orders), sum(units),
+               sum(gross), sum(refunded), sum(gross_commission), sum(refunded_commission)
+        FROM moved WHERE agency_id = p_agency
+        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (agency_id, bucket, influencer_id, platform, currency) DO UPDATE SET
+            orders = r.orders + EXCLUDED.orders,
+            units = r.units + EXCLUDED.units,
+            gross = r.gross + EXCLUDED.gross,
+            refunded = r.refunded + EXCLUDED.refunded,
+            gross_commission = r.gross_commission + EXCLUDED.gross_commission,
+            refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission
+        RETURNING 1
+    ), platform AS (
+        INSERT INTO sales_rollup_platform AS r
+        SELECT agency_id, bucket, platform, currency, sum(orders), sum(units), sum(gross), sum(refunded)
+        FROM moved WHERE agency_id = p_agency
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (agency_id, bucket, platform, currency) DO UPDATE SET
+            orders = r.orders + EXCLUDED.orders,
+            units = r.units + EXCLUDED.units,
+            gross = r.gross + EXCLUDED.gross,
+            refunded = r.refunded + EXCLUDED.refunded
+        RETURNING 1
+    ), daily_host AS (
+        INSERT INTO sales_daily_host AS r
+        SELECT agency_id, day, influencer_id, currency, sum(orders), sum(units),
+               sum(gross), sum(refunded), sum(gross_commission), sum(refunded_commission)
+        FROM moved WHERE agency_id = p_agency
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (agency_id, day, influencer_id, currency) DO UPDATE SET
+            orders = r.orders + EXCLUDED.orders,
+            units = r.units + EXCLUDED.units,
+            gross = r.gross + EXCLUDED.gross,
+            refunded = r.refunded + EXCLUDED.refunded,
+            gross_commission = r.gross_commission + EXCLUDED.gross_commission,
+            refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission
+        RETURNING 1
+    ), daily_platform AS (
+        INSERT INTO sales_daily_platform AS r
+        SELECT agency_id, day, platform, currency, sum(orders), sum(units), sum(gross), sum(refunded)
+        FROM moved WHERE agency_id = p_agency
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (agency_id, day, platform, currency) DO UPDATE SET
+            orders = r.orders + EXCLUDED.orders,
+            units = r.units + EXCLUDED.units,
+            gross = r.gross + EXCLUDED.gross,
+            refunded = r.refunded + EXCLUDED.refunded
+        RETURNING 1
+    ), monthly_host AS (
+        INSERT INTO sales_monthly_host AS r
+        SELECT agency_id, date_trunc('month', day)::date, influencer_id, currency, sum(orders), sum(units),
+               sum(gross), sum(refunded), sum(gross_commission), sum(refunded_commission)
+        FROM moved WHERE agency_id = p_agency
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (agency_id, month, influencer_id, currency) DO UPDATE SET
+            orders = r.orders + EXCLUDED.orders,
+            units = r.units + EXCLUDED.units,
+            gross = r.gross + EXCLUDED.gross,
+            refunded = r.refunded + EXCLUDED.refunded,
+            gross_commission = r.gross_commission + EXCLUDED.gross_commission,
+            refunded_commission = r.refunded_commission + EXCLUDED.refunded_commission
+        RETURNING 1
+    )
+    SELECT count(*) FROM moved
+$function$;
+

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::roles::Role;
 use crate::pagination::PageRequest;
-use crate::schema::{calendar_feeds, users};
+use crate::schema::{agencies, calendar_feeds, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -55,12 +55,22 @@ pub async fn find(conn: &mut AsyncPgConnection, agency_id: Uuid, id: Uuid) -> Qu
         .await
 }
 
-/// The same, locked for update within a transaction.
+/// The same, locked for update within a transaction. The agency's row is locked first, as
+/// every writer of users does (sign-up writes the agency, then its owner; the last-owner guard
+/// locks the agency): on a Citus cluster, where `agencies` and `users` are reference tables
+/// locked table-wide in the order a transaction reaches them, one order for all means no
+/// deadlock between a staff change and a sign-up.
 pub async fn find_for_update(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     id: Uuid,
 ) -> QueryResult<User> {
+    agencies::table
+        .filter(agencies::id.eq(agency_id))
+        .select(agencies::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
+        .await?;
     users::table
         .filter(users::agency_id.eq(agency_id).and(users::id.eq(id)))
         .select(User::as_select())

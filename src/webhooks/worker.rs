@@ -189,7 +189,9 @@ const SKIP_SCAN: &str = "WITH RECURSIVE pending (agency_id) AS ( \
          SELECT agency_id FROM pending WHERE agency_id IS NOT NULL LIMIT $2";
 
 /// Claims up to `limit` queue heads of the agency's active subscriptions that are due and
-/// unclaimed: one statement, committed at once.
+/// unclaimed: one statement, committed at once. Every table in it is filtered on the agency by
+/// name (not only through the join), so that Citus routes it, `FOR UPDATE` included, to the
+/// agency's shard.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
@@ -202,9 +204,9 @@ pub async fn claim(
              SELECT d.id FROM webhooks w \
              CROSS JOIN LATERAL ( \
                  SELECT h.id FROM webhook_deliveries h \
-                 WHERE h.agency_id = w.agency_id AND h.webhook_id = w.id AND h.state = 'pending' \
+                 WHERE h.agency_id = $1 AND h.webhook_id = w.id AND h.state = 'pending' \
                  ORDER BY h.event_seq LIMIT 1) head \
-             JOIN webhook_deliveries d ON d.agency_id = w.agency_id AND d.id = head.id \
+             JOIN webhook_deliveries d ON d.agency_id = $1 AND d.id = head.id \
              WHERE w.agency_id = $1 AND w.active \
                AND d.state = 'pending' AND d.next_attempt_at <= now() \
                AND (d.claimed_until IS NULL OR d.claimed_until < now()) \

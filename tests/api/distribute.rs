@@ -136,9 +136,16 @@ async fn on_citus_every_table_is_placed_and_a_second_run_changes_nothing() {
         let name = table.name.as_str();
         let placement = placed.get(name);
         if REFERENCE_TABLES.contains(&name) {
-            assert_eq!(placement.map(|p| p.kind.as_str()), Some("reference"), "{name}");
+            assert_eq!(
+                placement.map(|p| p.kind.as_str()),
+                Some("reference"),
+                "{name}"
+            );
         } else if LOCAL_TABLES.contains(&name) {
-            assert!(placement.is_none(), "{name} stays a plain coordinator table");
+            assert!(
+                placement.is_none(),
+                "{name} stays a plain coordinator table"
+            );
         } else {
             assert!(table.tenant, "{name} is a tenant table");
             let placement = placement.unwrap_or_else(|| panic!("{name} is not placed"));

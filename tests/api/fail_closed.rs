@@ -23,7 +23,11 @@ async fn count(shop: &Shop, sql: &str) -> i64 {
         n: i64,
     }
     let mut conn = shop.app.state.conn().await.unwrap();
-    let row: Count = diesel::sql_query(sql).get_result(&mut conn).await.unwrap();
+    let row: Count = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Uuid, _>(shop.owner.agency_id)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     row.n
 }
 
@@ -160,7 +164,14 @@ async fn a_nul_character_anywhere_is_a_400_or_422_naming_where_never_a_500() {
     assert_eq!(batch["errors"][0]["field"], "platform_user_id");
     assert_eq!(batch["errors"][0]["code"], "invalid_character");
     assert_eq!(batch["errors"][1]["code"], "unknown_field");
-    assert_eq!(count(&shop, "SELECT count(*) AS n FROM sales").await, 0);
+    assert_eq!(
+        count(
+            &shop,
+            "SELECT count(*) AS n FROM sales WHERE agency_id = $1"
+        )
+        .await,
+        0
+    );
     // The stored record of that import reads back.
     let path = format!("/v1/sales/imports/{}", batch["id"].as_str().unwrap());
     assert_eq!(app.call(Method::GET, &path, owner, None).await.status, 200);
@@ -346,7 +357,14 @@ async fn an_import_whose_parser_fails_after_the_first_batches_commits_nothing() 
     for query in ["", "?on_error=skip"] {
         let answer = import(&shop, query, "application/json", body.clone().into_bytes()).await;
         answer.problem(400, "malformed_json");
-        assert_eq!(count(&shop, "SELECT count(*) AS n FROM sales").await, 0);
+        assert_eq!(
+            count(
+                &shop,
+                "SELECT count(*) AS n FROM sales WHERE agency_id = $1"
+            )
+            .await,
+            0
+        );
     }
     assert_eq!(
         count(
@@ -376,7 +394,14 @@ async fn an_import_whose_parser_fails_after_the_first_batches_commits_nothing() 
     assert_eq!(problem["errors"][0]["line"], 1502);
     assert_eq!(problem["errors"][0]["field"], "sku");
     assert_eq!(problem["errors"][0]["code"], "not_found");
-    assert_eq!(count(&shop, "SELECT count(*) AS n FROM sales").await, 0);
+    assert_eq!(
+        count(
+            &shop,
+            "SELECT count(*) AS n FROM sales WHERE agency_id = $1"
+        )
+        .await,
+        0
+    );
 }
 
 #[actix_web::test]

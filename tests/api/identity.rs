@@ -70,10 +70,13 @@ async fn a_resident_id_is_checked_encrypted_and_only_ever_answered_masked() {
         #[diesel(sql_type = diesel::sql_types::Text)]
         row: String,
     }
-    let rows: Vec<Row> = diesel::sql_query("SELECT identities::text AS row FROM identities")
-        .load(&mut conn)
-        .await
-        .unwrap();
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT identities::text AS row FROM identities WHERE agency_id = '{}'",
+        owner.agency_id
+    ))
+    .load(&mut conn)
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 1);
     assert!(!rows[0].row.contains(&number), "{}", rows[0].row);
     assert!(

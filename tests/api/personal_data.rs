@@ -414,6 +414,11 @@ async fn decryptable(app: &TestApp, agency: Uuid, host: Uuid) -> Vec<String> {
 
 #[actix_web::test]
 async fn erasure_leaves_nothing_readable_or_decryptable_and_keeps_sales_and_sessions() {
+    if crate::helpers::db::skip_on_shared_database(
+        "scans every stored byte of the database for the erased person: it needs a database of its own",
+    ) {
+        return;
+    }
     let h = host("Erase Co").await;
     let app = &h.app;
     let base = format!("/v1/influencers/{}", h.host);

@@ -9,7 +9,7 @@
 
 use actix_web::http::Method;
 use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
-use diesel_async::SimpleAsyncConnection;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -140,10 +140,21 @@ async fn seed(books: &Books, paid: &Paid<'_>) -> Uuid {
     let gross = paid.gross();
     let adjustments = paid.adjustments;
     let income_type = paid.income_type;
+    // Looked up first: Citus takes no subquery inside an INSERT's VALUES.
     let entity = if income_type == "entity" {
-        format!(
-            "(SELECT id FROM legal_entities WHERE agency_id = '{agency}' AND influencer_id = '{host}' LIMIT 1)"
-        )
+        #[derive(diesel::QueryableByName)]
+        struct Entity {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            id: Uuid,
+        }
+        let mut conn = books.app.state.conn().await.unwrap();
+        let found: Entity = diesel::sql_query(format!(
+            "SELECT id FROM legal_entities WHERE agency_id = '{agency}' AND influencer_id = '{host}' LIMIT 1"
+        ))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        format!("'{}'", found.id)
     } else {
         "NULL".to_owned()
     };

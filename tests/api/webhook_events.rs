@@ -348,7 +348,10 @@ async fn nothing_is_written_to_the_outbox_without_a_subscription_asking() {
         n: i64,
     }
     let count: Count = diesel_async::RunQueryDsl::get_result(
-        diesel::sql_query("SELECT count(*) AS n FROM webhook_events"),
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM webhook_events WHERE agency_id = '{}'",
+            owner.agency_id
+        )),
         &mut conn,
     )
     .await

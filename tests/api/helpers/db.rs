@@ -220,8 +220,9 @@ impl TestDatabase {
     /// A fresh, migrated database cloned from the template (or the run's shared database).
     pub async fn create() -> Self {
         if let Some(url) = shared_database_url() {
-            let config: tokio_postgres::Config =
-                url.parse().expect("MCN_TEST_SHARED_DATABASE is a database URL");
+            let config: tokio_postgres::Config = url
+                .parse()
+                .expect("MCN_TEST_SHARED_DATABASE is a database URL");
             return Self {
                 name: config
                     .get_dbname()
