@@ -7,7 +7,9 @@
 -- shards share their hash range; a reference table has one shard, on every node). The bodies
 -- are the previous ones, run with EXECUTE. A shard has no column defaults that draw from a
 -- sequence (Citus draws them on the coordinator), so rows written here name their serial and
--- identity columns with the sequence's next value (on a worker, a range of its own).
+-- identity columns with the sequence's next value (on a worker, a range of its own). The
+-- last-owner guard serialises on the agency's advisory users lock instead of a row lock on
+-- `agencies` (on Citus a row lock on a reference table locks it whole, on every node).
 
 CREATE FUNCTION colocated(target text, source text) RETURNS text LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -379,8 +381,9 @@ DECLARE
     found boolean;
 BEGIN
     IF OLD.role = 'owner' AND OLD.active AND NOT (NEW.role = 'owner' AND NEW.active) THEN
-        EXECUTE format('SELECT 1 FROM %s WHERE id = $1 FOR UPDATE', colocated('agencies', TG_TABLE_NAME))
-        USING OLD.agency_id;
+        -- The agency's users lock (the service takes it before any change of users): a row
+        -- lock on `agencies`, as before, would lock the whole reference table on Citus.
+        PERFORM pg_advisory_xact_lock(hashtextextended('users:' || OLD.agency_id::text, 0));
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE agency_id = $1 AND role = ''owner'' '
                        'AND active AND id <> $2)', colocated('users', TG_TABLE_NAME))
         INTO found USING OLD.agency_id, OLD.id;

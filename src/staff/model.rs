@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::roles::Role;
 use crate::pagination::PageRequest;
-use crate::schema::{agencies, calendar_feeds, users};
+use crate::schema::{calendar_feeds, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -55,26 +55,30 @@ pub async fn find(conn: &mut AsyncPgConnection, agency_id: Uuid, id: Uuid) -> Qu
         .await
 }
 
-/// The same, locked for update within a transaction. The agency's row is locked first, as
-/// every writer of users does (sign-up writes the agency, then its owner; the last-owner guard
-/// locks the agency): on a Citus cluster, where `agencies` and `users` are reference tables
-/// locked table-wide in the order a transaction reaches them, one order for all means no
-/// deadlock between a staff change and a sign-up.
+/// Takes the agency's users lock for the transaction: every writer of an agency's users takes
+/// it first, and so does the last-owner guard in the database (a transaction-scoped advisory
+/// lock on `users:<agency>`). It replaces row locks on `users` and `agencies`, which on a Citus
+/// cluster (both are reference tables) lock the whole table on every node: one agency's staff
+/// change would wait for every other agency's, and deadlock with sign-ups.
+pub async fn lock_users(conn: &mut AsyncPgConnection, agency_id: Uuid) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('users:' || $1::text, 0))")
+        .bind::<diesel::sql_types::Uuid, _>(agency_id)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The same, within a transaction holding the agency's users lock ([`lock_users`]): no other
+/// writer changes the agency's users until it ends.
 pub async fn find_for_update(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
     id: Uuid,
 ) -> QueryResult<User> {
-    agencies::table
-        .filter(agencies::id.eq(agency_id))
-        .select(agencies::id)
-        .for_no_key_update()
-        .first::<Uuid>(conn)
-        .await?;
+    lock_users(conn, agency_id).await?;
     users::table
         .filter(users::agency_id.eq(agency_id).and(users::id.eq(id)))
         .select(User::as_select())
-        .for_update()
         .first(conn)
         .await
 }
@@ -158,6 +162,7 @@ pub async fn update(
     revoke_tokens: bool,
 ) -> QueryResult<User> {
     let bump = i32::from(revoke_tokens);
+    lock_users(conn, agency_id).await?;
     if changes.active == Some(false) {
         // A deactivated user's calendar URL ends with their sessions: a reactivation does not
         // bring it back (they ask for a new one).

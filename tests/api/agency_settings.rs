@@ -273,11 +273,11 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
     // Every rollup equals the ledger in the new zone, folded (the change folds what waited) and
     // as the reports read them.
     assert_eq!(
-        rollup_mismatches(&mut conn, "").await,
+        rollup_mismatches(&mut conn, "", books.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
     assert_eq!(
-        rollup_mismatches(&mut conn, "_live").await,
+        rollup_mismatches(&mut conn, "_live", books.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
 
@@ -287,7 +287,7 @@ async fn a_new_time_zone_rebuilds_the_local_rollups_and_keeps_approved_statement
     assert_eq!(after.get("2026-11-21").map(String::as_str), Some("5.00"));
     assert_eq!(after, ledger_by_day(app, owner, kolkata).await);
     assert_eq!(
-        rollup_mismatches(&mut conn, "_live").await,
+        rollup_mismatches(&mut conn, "_live", books.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
 
@@ -358,12 +358,12 @@ async fn zone_changes_racing_sales_and_folds_leave_the_rollups_exact() {
     );
     let mut conn = app.state.conn().await.unwrap();
     assert_eq!(
-        rollup_mismatches(&mut conn, "_live").await,
+        rollup_mismatches(&mut conn, "_live", books.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
     mcn::reports::fold::fold_all(&mut conn).await.unwrap();
     assert_eq!(
-        rollup_mismatches(&mut conn, "").await,
+        rollup_mismatches(&mut conn, "", books.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
 }

@@ -369,7 +369,7 @@ async fn an_import_whose_parser_fails_after_the_first_batches_commits_nothing() 
     assert_eq!(
         count(
             &shop,
-            "SELECT count(*) AS n FROM import_batches WHERE outcome <> 'rejected'"
+            "SELECT count(*) AS n FROM import_batches WHERE outcome <> 'rejected' AND agency_id = $1"
         )
         .await,
         0,

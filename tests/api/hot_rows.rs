@@ -125,12 +125,12 @@ async fn writers_of_one_host_day_and_platform_never_wait_on_each_other() {
         .unwrap();
     let mut conn = direct_connection(&shop).await;
     assert_eq!(
-        rollup_mismatches(&mut conn, "_live").await,
+        rollup_mismatches(&mut conn, "_live", shop.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
     mcn::reports::fold::fold_all(&mut conn).await.unwrap();
     assert_eq!(
-        rollup_mismatches(&mut conn, "").await,
+        rollup_mismatches(&mut conn, "", shop.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
 }
@@ -208,7 +208,7 @@ async fn rollups_stay_exact_under_concurrent_writers_while_folds_run() {
     let mut checks = 0;
     while !writers.iter().all(|w| w.is_finished()) || !importer.is_finished() {
         assert_eq!(
-            rollup_mismatches(&mut conn, "_live").await,
+            rollup_mismatches(&mut conn, "_live", shop.owner.agency_id).await,
             Vec::<(String, i64)>::new()
         );
         checks += 1;
@@ -226,9 +226,9 @@ async fn rollups_stay_exact_under_concurrent_writers_while_folds_run() {
     assert!(folded > 0, "the folders folded nothing while writers wrote");
 
     mcn::reports::fold::fold_all(&mut conn).await.unwrap();
-    assert_eq!(pending_deltas(&mut conn).await, 0);
+    assert_eq!(pending_deltas(&mut conn, shop.owner.agency_id).await, 0);
     assert_eq!(
-        rollup_mismatches(&mut conn, "").await,
+        rollup_mismatches(&mut conn, "", shop.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
     // And the report the API answers agrees with the ledger.

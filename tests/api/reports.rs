@@ -687,25 +687,27 @@ async fn rollups_equal_the_ledger_after_inserts_refunds_cancellations_and_import
     let mut conn = shop.app.state.conn().await.unwrap();
     // Nothing folded yet: rollups plus deltas are exact.
     assert_eq!(
-        rollup_mismatches(&mut conn, "_live").await,
+        rollup_mismatches(&mut conn, "_live", shop.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
     // Folded: the rollups alone are, and nothing is left pending.
     assert!(mcn::reports::fold::fold_all(&mut conn).await.unwrap() > 0);
     assert_eq!(
-        rollup_mismatches(&mut conn, "").await,
+        rollup_mismatches(&mut conn, "", shop.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
     assert_eq!(
-        rollup_mismatches(&mut conn, "_live").await,
+        rollup_mismatches(&mut conn, "_live", shop.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
-    assert_eq!(pending_deltas(&mut conn).await, 0);
-    let lines: Count =
-        diesel::sql_query("SELECT count(*) AS n FROM sales WHERE status = 'cancelled'")
-            .get_result(&mut conn)
-            .await
-            .unwrap();
+    assert_eq!(pending_deltas(&mut conn, shop.owner.agency_id).await, 0);
+    let lines: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM sales WHERE status = 'cancelled' AND agency_id = '{}'",
+        shop.owner.agency_id
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
     assert_eq!(lines.n, 5);
 }
 
@@ -716,20 +718,25 @@ pub struct Count {
 }
 
 /// Deltas not folded yet.
-pub async fn pending_deltas(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
-    let count: Count = diesel::sql_query("SELECT count(*) AS n FROM sales_rollup_delta")
-        .get_result(conn)
-        .await
-        .unwrap();
+pub async fn pending_deltas(conn: &mut diesel_async::AsyncPgConnection, agency: uuid::Uuid) -> i64 {
+    let count: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM sales_rollup_delta WHERE agency_id = '{agency}'"
+    ))
+    .get_result(conn)
+    .await
+    .unwrap();
     count.n
 }
 
 /// Each rollup (`suffix` ""), or each rollup plus its unfolded deltas (`suffix` "_live", what
 /// the reports read), compared with the ledger: the rollups whose groups differ, with the number
-/// of differing groups. Each comparison is one statement, so one snapshot.
+/// of differing groups, for one agency. Each comparison is one statement, so one snapshot (on
+/// a Citus cluster, a snapshot of the agency's node: one agency is what one statement sees
+/// consistently there).
 pub async fn rollup_mismatches(
     conn: &mut diesel_async::AsyncPgConnection,
     suffix: &str,
+    agency: uuid::Uuid,
 ) -> Vec<(String, i64)> {
     let day = "(s.sold_at AT TIME ZONE a.time_zone)::date";
     let month = "date_trunc('month', s.sold_at AT TIME ZONE a.time_zone)::date";
@@ -782,8 +789,9 @@ pub async fn rollup_mismatches(
     for (table, keys, ledger_keys, ledger_sums, rollup_sums) in rollups {
         let sql = format!(
             "WITH raw AS (SELECT s.agency_id, {ledger_keys}, {ledger_sums} FROM sales s JOIN agencies a ON a.id = s.agency_id \
-                          WHERE s.status <> 'cancelled' GROUP BY 1, {ledger_keys}), \
-                  roll AS (SELECT agency_id, {keys}, {rollup_sums} FROM {table}{suffix} GROUP BY agency_id, {keys} \
+                          WHERE s.status <> 'cancelled' AND s.agency_id = '{agency}' GROUP BY 1, {ledger_keys}), \
+                  roll AS (SELECT agency_id, {keys}, {rollup_sums} FROM {table}{suffix} WHERE agency_id = '{agency}' \
+                           GROUP BY agency_id, {keys} \
                            HAVING sum(orders) <> 0 OR sum(gross) <> 0) \
              SELECT count(*) AS n FROM ((TABLE raw EXCEPT TABLE roll) UNION ALL (TABLE roll EXCEPT TABLE raw)) d"
         );

@@ -247,12 +247,12 @@ async fn a_correction_moves_the_line_and_the_rollups_with_it() {
         BTreeMap::from([("2026-11-11".to_owned(), (2, "30.00".to_owned())),])
     );
     assert_eq!(
-        rollup_mismatches(&mut conn, "_live").await,
+        rollup_mismatches(&mut conn, "_live", books.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
     mcn::reports::fold::fold_all(&mut conn).await.unwrap();
     assert_eq!(
-        rollup_mismatches(&mut conn, "").await,
+        rollup_mismatches(&mut conn, "", books.owner.agency_id).await,
         Vec::<(String, i64)>::new()
     );
 

@@ -83,6 +83,7 @@ fn orders(received: &[Received]) -> Vec<String> {
 
 #[actix_web::test]
 async fn events_arrive_signed_within_seconds_of_the_commit_and_in_order() {
+    let _turn = worker_turn().await;
     let seller = Seller::new(hook_app(|_| {}).await).await;
     let receiver = Receiver::start();
     let hook = subscribe(&seller.app, &seller.owner, &receiver.url, &["sale.created"]).await;
@@ -149,6 +150,7 @@ async fn events_arrive_signed_within_seconds_of_the_commit_and_in_order() {
 
 #[actix_web::test]
 async fn failures_are_retried_with_backoff_and_later_events_wait_their_turn() {
+    let _turn = worker_turn().await;
     let seller = Seller::new(hook_app(|_| {}).await).await;
     let receiver = Receiver::start();
     // The first event fails twice (500, then 503), then everything is accepted.
@@ -199,6 +201,7 @@ async fn failures_are_retried_with_backoff_and_later_events_wait_their_turn() {
 
 #[actix_web::test]
 async fn a_new_worker_delivers_what_a_stopped_one_left_pending() {
+    let _turn = worker_turn().await;
     let seller = Seller::new(hook_app(|_| {}).await).await;
     let receiver = Receiver::start();
     receiver.answer(|_, _| 503);
@@ -244,6 +247,7 @@ async fn a_new_worker_delivers_what_a_stopped_one_left_pending() {
 
 #[actix_web::test]
 async fn a_delivery_failing_past_the_window_fails_the_next_goes_and_a_manual_retry_delivers_it() {
+    let _turn = worker_turn().await;
     let app = hook_app(|s| s.webhooks.give_up_after_secs = 1).await;
     let seller = Seller::new(app).await;
     let receiver = Receiver::start();
@@ -301,6 +305,7 @@ async fn a_delivery_failing_past_the_window_fails_the_next_goes_and_a_manual_ret
 
 #[actix_web::test]
 async fn two_workers_at_once_deliver_every_event_once_and_in_order() {
+    let _turn = worker_turn().await;
     let seller = Seller::new(hook_app(|_| {}).await).await;
     let one = Receiver::start();
     let two = Receiver::start();
@@ -332,6 +337,7 @@ async fn two_workers_at_once_deliver_every_event_once_and_in_order() {
 
 #[actix_web::test]
 async fn every_delivery_checks_the_address_it_connects_to() {
+    let _turn = worker_turn().await;
     // Subscribed while private addresses were allowed; a worker that refuses them never
     // connects, and records why.
     let seller = Seller::new(hook_app(|_| {}).await).await;
@@ -369,4 +375,14 @@ async fn every_delivery_checks_the_address_it_connects_to() {
         receiver.received().is_empty(),
         "nothing reached the receiver"
     );
+}
+
+/// On the run's shared (Citus) database every worker sees every agency's deliveries, so the
+/// tests that run workers (each with its own settings) take turns there.
+async fn worker_turn() -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    match crate::helpers::db::shared_database_url() {
+        Some(_) => Some(TURN.lock().await),
+        None => None,
+    }
 }
