@@ -20,6 +20,14 @@ impl From<diesel::result::Error> for AppError {
                     code: "database_busy",
                     cause: error.to_string(),
                 },
+                // A deadlock (SQLSTATE 40P01, or one Citus finds across nodes) cancelled this
+                // transaction and let the other go on: nothing was written, a retry succeeds.
+                DatabaseErrorKind::Unknown if info.message().contains("deadlock") => {
+                    AppError::Unavailable {
+                        code: "database_busy",
+                        cause: error.to_string(),
+                    }
+                }
                 DatabaseErrorKind::Unknown if info.message().contains("statement timeout") => {
                     AppError::Unavailable {
                         code: "database_timeout",

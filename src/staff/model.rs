@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::roles::Role;
 use crate::pagination::PageRequest;
-use crate::schema::{calendar_feeds, users};
+use crate::schema::{agencies, calendar_feeds, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -55,15 +55,18 @@ pub async fn find(conn: &mut AsyncPgConnection, agency_id: Uuid, id: Uuid) -> Qu
         .await
 }
 
-/// Takes the agency's users lock for the transaction: every writer of an agency's users takes
-/// it first, and so does the last-owner guard in the database (a transaction-scoped advisory
-/// lock on `users:<agency>`). It replaces row locks on `users` and `agencies`, which on a Citus
-/// cluster (both are reference tables) lock the whole table on every node: one agency's staff
-/// change would wait for every other agency's, and deadlock with sign-ups.
+/// Takes the agency's users lock for the transaction: every change of an agency's users takes
+/// it first (a row lock on the agency, `FOR NO KEY UPDATE`, which leaves the agency's other
+/// writes alone). On a Citus cluster `agencies` and `users` are reference tables, whose writers
+/// Citus serialises table-wide, and a write of `users` also locks `agencies` (the table it
+/// references): taking `agencies` first, as a sign-up does, keeps one order for all and so no
+/// deadlock. The last-owner guard in the database serialises on its own advisory lock.
 pub async fn lock_users(conn: &mut AsyncPgConnection, agency_id: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('users:' || $1::text, 0))")
-        .bind::<diesel::sql_types::Uuid, _>(agency_id)
-        .execute(conn)
+    agencies::table
+        .filter(agencies::id.eq(agency_id))
+        .select(agencies::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
         .await
         .map(drop)
 }

@@ -48,6 +48,7 @@ pub async fn create_user(
     let mut conn = caller.conn().await?;
     let user = conn
         .transaction(async |conn| {
+            users::lock_users(conn, caller.agency_id).await?;
             let user = users::insert(
                 conn,
                 &NewUser {
