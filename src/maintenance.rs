@@ -6,9 +6,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::DbPool;
 
-/// How often the sweep runs.
-const INTERVAL: Duration = Duration::from_secs(600);
-
 /// Deletes refresh tokens expired for a day (too old to be refreshed, or to tell a reuse from
 /// an expiry), failed-login counters whose window ended a day ago, and idempotency keys older
 /// than 48 hours (they are honoured for at least 24). Answers (tokens, counters, keys).
@@ -55,11 +52,14 @@ pub async fn compact_compliance_dirty(
     .await
 }
 
-/// Runs [`purge_expired`] (and [`compact_compliance_dirty`]) every ten minutes until the process ends; failures are logged and
-/// retried at the next tick.
-pub fn spawn_sweeper(pool: DbPool) {
+/// Runs [`purge_expired`] (and [`compact_compliance_dirty`]) at start and then every
+/// `interval` (`maintenance.sweep_interval_secs`) until the process ends; failures are logged
+/// and retried at the next tick. Several instances may sweep at once: each statement deletes
+/// what is expired when it runs, and rows another sweep deleted first are simply not counted.
+pub fn spawn_sweeper(pool: DbPool, interval: Duration) {
     actix_web::rt::spawn(async move {
-        let mut ticks = tokio::time::interval(INTERVAL);
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
             let outcome = match pool.get().await {

@@ -193,7 +193,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         database = %db::redact_url(&settings.database.url),
         "listening"
     );
-    crate::maintenance::spawn_sweeper(pool.clone());
+    crate::maintenance::spawn_sweeper(
+        pool.clone(),
+        Duration::from_secs(settings.maintenance.sweep_interval_secs),
+    );
     crate::reports::fold::spawn_folder(
         pool.clone(),
         Duration::from_millis(settings.reports.fold_interval_ms),

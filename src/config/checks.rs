@@ -26,6 +26,9 @@ impl Settings {
         if self.reports.fold_interval_ms == 0 {
             problems.push("reports.fold_interval_ms must be at least 1".to_owned());
         }
+        if self.maintenance.sweep_interval_secs == 0 {
+            problems.push("maintenance.sweep_interval_secs must be at least 1".to_owned());
+        }
         let hooks = &self.webhooks;
         if !(1..=1000).contains(&hooks.poll_interval_ms) {
             problems.push("webhooks.poll_interval_ms must be 1 to 1000".to_owned());

@@ -19,7 +19,15 @@ pub struct Settings {
     pub compliance: ComplianceSettings,
     pub imports: ImportSettings,
     pub reports: ReportSettings,
+    pub maintenance: MaintenanceSettings,
     pub webhooks: WebhookSettings,
+}
+
+/// The housekeeping sweep ([`crate::maintenance`]).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MaintenanceSettings {
+    /// Seconds between two sweeps.
+    pub sweep_interval_secs: u64,
 }
 
 /// The webhook worker and the addresses subscriptions may target.
