@@ -72,11 +72,12 @@ struct Event {
     data: String,
 }
 
-async fn updated_events(app: &TestApp) -> Vec<Value> {
+async fn updated_events(app: &TestApp, agency: uuid::Uuid) -> Vec<Value> {
     let mut conn = app.state.conn().await.unwrap();
-    let rows: Vec<Event> = diesel::sql_query(
-        "SELECT data::text AS data FROM webhook_events WHERE type = 'sale.updated' ORDER BY seq",
-    )
+    let rows: Vec<Event> = diesel::sql_query(format!(
+        "SELECT data::text AS data FROM webhook_events \
+         WHERE agency_id = '{agency}' AND type = 'sale.updated' ORDER BY seq"
+    ))
     .load(&mut conn)
     .await
     .unwrap();
@@ -293,7 +294,7 @@ async fn a_correction_moves_the_line_and_the_rollups_with_it() {
     );
 
     // One `sale.updated` per change (the refund's included), carrying the line as answered.
-    let sent = updated_events(app).await;
+    let sent = updated_events(app, owner.agency_id).await;
     assert_eq!(sent.len(), 5, "{sent:?}");
     assert_eq!(sent[0]["gross"], "37.50");
     assert_eq!(sent[1]["refunded_amount"], "15.00");
@@ -495,10 +496,13 @@ async fn a_month_with_an_approved_statement_refuses_corrections_and_cancellation
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let waiting: N = diesel::sql_query("SELECT count(*) AS n FROM statement_adjustments")
-        .get_result(&mut conn)
-        .await
-        .unwrap();
+    let waiting: N = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM statement_adjustments WHERE agency_id = '{}'",
+        owner.agency_id
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
     assert_eq!(waiting.n, 0);
 }
 
