@@ -9,7 +9,9 @@
 //!   query of one agency is a single-shard query;
 //! - `login_throttle` (written by every failed login) and diesel's migration list stay local to
 //!   the coordinator: a reference table would make each such write a two-phase commit to every
-//!   node.
+//!   node;
+//! - the functions in [`DELEGATED_FUNCTIONS`] (the statement lock) run on the node of the agency
+//!   they are given, where the ledger's triggers run.
 //!
 //! On plain PostgreSQL (no `citus` extension) there is nothing to do, and it says so. Tables
 //! already placed are left as they are, so the command can be run any number of times.
@@ -44,6 +46,8 @@ pub struct Report {
     pub unchanged: Vec<String>,
     /// Tables kept local to the coordinator.
     pub local: Vec<String>,
+    /// Functions made to run on their agency's node by this run.
+    pub delegated: Vec<String>,
 }
 
 impl std::fmt::Display for Report {
@@ -68,6 +72,11 @@ impl std::fmt::Display for Report {
             list(&self.distributed)
         )?;
         writeln!(f, "already in place: {}", self.unchanged.len())?;
+        writeln!(
+            f,
+            "functions run on their agency's node: {}",
+            list(&self.delegated)
+        )?;
         write!(f, "local to the coordinator: {}", list(&self.local))
     }
 }
@@ -265,10 +274,24 @@ pub async fn distribute(
             present.contains(name) && placed.get(*name).is_none_or(|found| found.kind == "local")
         })
         .collect();
-    if pending.is_empty() && to_reference.is_empty() {
-        return Ok(report);
+    if !(pending.is_empty() && to_reference.is_empty()) {
+        place(conn, shards, &mut anchor, &present, &pending, &to_reference).await?;
+        report.referenced = to_reference.iter().map(|name| (*name).to_owned()).collect();
+        report.distributed = pending;
     }
+    report.delegated = delegate(conn).await?;
+    Ok(report)
+}
 
+/// Places `pending` tenant tables and the `to_reference` global ones in one transaction.
+async fn place(
+    conn: &mut AsyncPgConnection,
+    shards: Option<u32>,
+    anchor: &mut Option<(String, i32)>,
+    present: &BTreeSet<&str>,
+    pending: &[String],
+    to_reference: &[&str],
+) -> anyhow::Result<()> {
     // Citus places a table only while no foreign key ties it to a table placed otherwise (and
     // turns tables that reference a new reference table into local ones of its own): the keys
     // touching the tables to place are dropped, the tables placed, and the keys made again,
@@ -315,13 +338,13 @@ pub async fn distribute(
             quote_ident(&key.name)
         ));
     }
-    for name in &to_reference {
+    for name in to_reference {
         statements.push(format!(
             "SELECT create_reference_table({})",
             quote_literal(name)
         ));
     }
-    for name in &pending {
+    for name in pending {
         let colocate_with = anchor.as_ref().map_or("none", |(first, _)| first.as_str());
         statements.push(format!(
             "SELECT create_distributed_table({}, {}, colocate_with => {})",
@@ -330,7 +353,7 @@ pub async fn distribute(
             quote_literal(colocate_with)
         ));
         if anchor.is_none() {
-            anchor = Some((name.clone(), 0));
+            *anchor = Some((name.clone(), 0));
         }
     }
     for key in &keys {
@@ -352,7 +375,42 @@ pub async fn distribute(
         Ok(())
     })
     .await?;
-    report.referenced = to_reference.iter().map(|name| (*name).to_owned()).collect();
-    report.distributed = pending;
-    Ok(report)
+    Ok(())
+}
+
+/// Functions that run on the node of the agency they are given (distributed by their agency
+/// argument, colocated with the tenant tables, delegated even inside a transaction): the
+/// function, its agency argument, a table of its colocation group.
+pub const DELEGATED_FUNCTIONS: [(&str, &str, &str); 1] =
+    [("statements_lock(uuid)", "p_agency", "statements")];
+
+/// Distributes the [`DELEGATED_FUNCTIONS`] not distributed yet; answers those it did.
+async fn delegate(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<String>> {
+    let mut done = Vec::new();
+    for (function, argument, colocate_with) in DELEGATED_FUNCTIONS {
+        let found: Found = diesel::sql_query(format!(
+            "SELECT EXISTS (SELECT 1 FROM pg_dist_object \
+                 WHERE classid = 'pg_proc'::regclass AND objid = {}::regprocedure \
+                   AND distribution_argument_index IS NOT NULL AND force_delegation) AS found",
+            quote_literal(function)
+        ))
+        .get_result(conn)
+        .await
+        .with_context(|| format!("looking up {function}"))?;
+        if found.found {
+            continue;
+        }
+        let sql = format!(
+            "SELECT create_distributed_function({}, {}, colocate_with := {}, force_delegation := true)",
+            quote_literal(function),
+            quote_literal(argument),
+            quote_literal(colocate_with)
+        );
+        diesel::sql_query(&sql)
+            .execute(conn)
+            .await
+            .with_context(|| sql.clone())?;
+        done.push(function.to_owned());
+    }
+    Ok(done)
 }

@@ -371,6 +371,7 @@ END;
 $function$;
 
 
+DROP FUNCTION statements_lock(uuid);
 DROP FUNCTION colocated(text, text);
 
 CREATE OR REPLACE FUNCTION sales_rollup_fold(p_agency uuid, p_batch integer)

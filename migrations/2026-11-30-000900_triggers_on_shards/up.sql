@@ -479,3 +479,14 @@ BEGIN
     RETURN folded;
 END;
 $function$;
+
+-- The agency's statement lock taken exclusively (statement generation, time-zone changes), where
+-- the triggers of its sales and contracts take it shared. On one server that is the server; on
+-- Citus the triggers run on the worker that holds the agency's shards, so `mcn distribute`
+-- makes this function a distributed one (by `p_agency`, colocated with `statements`, forced
+-- delegation): the call, and so the lock, runs on that worker, in the transaction's connection.
+CREATE FUNCTION statements_lock(p_agency uuid) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(statements_lock_key(p_agency));
+END;
+$$;

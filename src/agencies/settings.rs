@@ -98,9 +98,14 @@ struct Rebuilt {
 /// Holds off every writer of the agency's sales (statement lock) and every fold of its deltas
 /// (fold lock) until the transaction ends, waiting for those in flight.
 async fn hold_rollups(conn: &mut AsyncPgConnection, agency_id: Uuid) -> Result<(), AppError> {
+    // The statement lock on the node of the ledger's triggers (see `statements_lock`), then the
+    // fold lock, which every fold takes on the coordinator.
+    diesel::sql_query("SELECT statements_lock($1)")
+        .bind::<SqlUuid, _>(agency_id)
+        .execute(conn)
+        .await?;
     diesel::sql_query(
-        "SELECT pg_advisory_xact_lock(statements_lock_key($1)), \
-                pg_advisory_xact_lock(hashtextextended('sales_rollup_fold:' || $1::text, 0))",
+        "SELECT pg_advisory_xact_lock(hashtextextended('sales_rollup_fold:' || $1::text, 0))",
     )
     .bind::<SqlUuid, _>(agency_id)
     .execute(conn)

@@ -161,4 +161,24 @@ async fn on_citus_every_table_is_placed_and_a_second_run_changes_nothing() {
         tables.iter().any(|t| t.name == "login_throttle"),
         "the throttle table exists"
     );
+    // The statement lock runs where the ledger's triggers take it: on the agency's node.
+    #[derive(QueryableByName)]
+    struct Delegated {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let delegated: Delegated = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM pg_dist_object WHERE objid = 'statements_lock(uuid)'::regprocedure \
+             AND distribution_argument_index = 0 AND force_delegation \
+             AND colocationid = (SELECT colocationid FROM pg_dist_partition \
+                                 WHERE logicalrelid = 'statements'::regclass)) AS found",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert!(delegated.found, "statements_lock is delegated by agency");
+    assert!(
+        stdout.contains("functions run on their agency's node: none"),
+        "{stdout}"
+    );
 }

@@ -72,7 +72,9 @@ pub async fn generate(
     currency: Currency,
     host: Option<Uuid>,
 ) -> Result<Generation, AppError> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(statements_lock_key($1))")
+    // `statements_lock`: on a Citus cluster it runs on the agency's worker, where the ledger's
+    // triggers take the same lock shared.
+    diesel::sql_query("SELECT statements_lock($1)")
         .bind::<SqlUuid, _>(agency_id)
         .execute(conn)
         .await?;
