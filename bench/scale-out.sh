@@ -211,6 +211,22 @@ run_setup() {
   done
   instance_stop b
   instance_stop a
+  server_logs "$setup"
+}
+
+# server_logs SETUP: what the instances logged during the setup (they run at level warn, so
+# every line is a warning, an error or a panic), counted for the summary with the first lines
+# shown; the logs are emptied for the next setup.
+server_logs() {
+  local name lines
+  for name in a b; do
+    [ -s "$BENCH_TMP/server-$name.log" ] || continue
+    lines=$(grep -cE 'WARN|ERROR|panicked' "$BENCH_TMP/server-$name.log" || true)
+    echo "  instance $name logged $lines warnings or errors; the first:"
+    grep -E 'WARN|ERROR|panicked' "$BENCH_TMP/server-$name.log" | head -n 5 | cut -c1-400 | sed 's/^/    /'
+    printf '%s: instance %s logged %s warnings or errors\n' "$1" "$name" "$lines" >>"$BENCH_TMP/server-logs.txt"
+    : >"$BENCH_TMP/server-$name.log"
+  done
 }
 
 # What the Citus setup needs before it starts: the cluster up, and `mcn distribute` in this
@@ -256,6 +272,10 @@ if [ -s "$BENCH_TMP/scale.tsv" ]; then
             printf "  %-50s %.2f×%s\n", k, value[k, "two"] / value[k, "one"],
               (value[k, "proxy-one"] > 0 ? sprintf("   (HAProxy over one: %.2f×)", value[k, "proxy-one"] / value[k, "one"]) : "") } }' \
     "$BENCH_TMP/scale.tsv"
+fi
+if [ -s "$BENCH_TMP/server-logs.txt" ]; then
+  echo
+  cat "$BENCH_TMP/server-logs.txt"
 fi
 echo
 echo "(load average before $load_before, now $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ); $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
