@@ -156,7 +156,7 @@ pub struct UserChanges {
 }
 
 /// Applies `changes`, bumps `version`, and bumps `auth_version` when `revoke_tokens` is set so
-/// every access token issued before stops working.
+/// every access token issued before stops working. The caller holds [`lock_users`].
 pub async fn update(
     conn: &mut AsyncPgConnection,
     agency_id: Uuid,
@@ -165,7 +165,6 @@ pub async fn update(
     revoke_tokens: bool,
 ) -> QueryResult<User> {
     let bump = i32::from(revoke_tokens);
-    lock_users(conn, agency_id).await?;
     if changes.active == Some(false) {
         // A deactivated user's calendar URL ends with their sessions: a reactivation does not
         // bring it back (they ask for a new one).

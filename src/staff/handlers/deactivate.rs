@@ -39,6 +39,7 @@ pub async fn deactivate_user(
     }
     let now = Utc::now();
     conn.transaction(async |conn| {
+        users::lock_users(conn, caller.agency_id).await?;
         let changes = UserChanges {
             active: Some(false),
             deactivated_at: Some(Some(now)),
