@@ -154,6 +154,12 @@ pub async fn ensure_database_exists(settings: &DatabaseSettings) -> anyhow::Resu
 /// released with the connection), so that one applies the migrations and the others find none.
 pub async fn run_migrations(settings: &DatabaseSettings) -> anyhow::Result<Vec<String>> {
     let mut conn = connect(settings, &settings.url).await?;
+    // Waiting for another instance's migrations, or building an index over a big table, is not
+    // a request: no statement timeout on this connection.
+    diesel::sql_query("SET statement_timeout = 0")
+        .execute(&mut conn)
+        .await
+        .context("lifting the statement timeout for migrations")?;
     diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .execute(&mut conn)
         .await
