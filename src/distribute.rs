@@ -87,24 +87,29 @@ struct Found {
     found: bool,
 }
 
-#[derive(diesel::QueryableByName)]
-struct Table {
+/// A table of the `public` schema.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct Table {
     #[diesel(sql_type = Text)]
-    name: String,
+    pub name: String,
+    /// Whether it has the tenant column.
     #[diesel(sql_type = Bool)]
-    tenant: bool,
+    pub tenant: bool,
 }
 
-#[derive(diesel::QueryableByName)]
-struct Placed {
+/// How Citus holds a table.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct Placed {
     #[diesel(sql_type = Text)]
-    name: String,
+    pub name: String,
+    /// `distributed`, `reference` or `local` (a local table in Citus' metadata).
     #[diesel(sql_type = Text)]
-    kind: String,
+    pub kind: String,
+    /// The distribution column ("" for reference and local tables).
     #[diesel(sql_type = Text)]
-    column: String,
+    pub column: String,
     #[diesel(sql_type = diesel::sql_types::Integer)]
-    colocation: i32,
+    pub colocation: i32,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -128,6 +133,40 @@ pub async fn is_citus(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     .await
     .context("looking for the citus extension")?;
     Ok(found.found)
+}
+
+/// The tables of the `public` schema (Citus' shards, hidden from `pg_class` by Citus, aside).
+pub async fn tables(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<Table>> {
+    diesel::sql_query(format!(
+        "SELECT c.relname::text AS name, \
+                EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid \
+                        AND a.attname = {} AND NOT a.attisdropped) AS tenant \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+         ORDER BY c.relname",
+        quote_literal(TENANT_COLUMN)
+    ))
+    .load(conn)
+    .await
+    .context("listing the tables")
+}
+
+/// Citus' placement of every table it knows, by name.
+pub async fn placements(conn: &mut AsyncPgConnection) -> anyhow::Result<BTreeMap<String, Placed>> {
+    Ok(diesel::sql_query(
+        "SELECT p.logicalrelid::regclass::text AS name, \
+                CASE WHEN p.partmethod = 'h' THEN 'distributed' \
+                     WHEN p.repmodel = 't' THEN 'reference' ELSE 'local' END AS kind, \
+                coalesce(column_to_column_name(p.logicalrelid, p.partkey), '') AS column, \
+                p.colocationid AS colocation \
+         FROM pg_dist_partition p",
+    )
+    .load::<Placed>(conn)
+    .await
+    .context("reading the Citus metadata")?
+    .into_iter()
+    .map(|placed| (placed.name.clone(), placed))
+    .collect())
 }
 
 /// Places every table of the `public` schema; see the module's text. `shards` sets the shard
@@ -161,32 +200,8 @@ pub async fn distribute(
         );
     }
 
-    let tables: Vec<Table> = diesel::sql_query(format!(
-        "SELECT c.relname::text AS name, \
-                EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid \
-                        AND a.attname = {} AND NOT a.attisdropped) AS tenant \
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
-         ORDER BY c.relname",
-        quote_literal(TENANT_COLUMN)
-    ))
-    .load(conn)
-    .await
-    .context("listing the tables")?;
-    let placed: BTreeMap<String, Placed> = diesel::sql_query(
-        "SELECT p.logicalrelid::regclass::text AS name, \
-                CASE WHEN p.partmethod = 'h' THEN 'distributed' \
-                     WHEN p.repmodel = 't' THEN 'reference' ELSE 'local' END AS kind, \
-                coalesce(column_to_column_name(p.logicalrelid, p.partkey), '') AS column, \
-                p.colocationid AS colocation \
-         FROM pg_dist_partition p",
-    )
-    .load::<Placed>(conn)
-    .await
-    .context("reading the Citus metadata")?
-    .into_iter()
-    .map(|placed| (placed.name.clone(), placed))
-    .collect();
+    let tables = tables(conn).await?;
+    let placed = placements(conn).await?;
 
     let mut tenants = BTreeSet::new();
     for table in &tables {

@@ -2,16 +2,15 @@
 //! distributes the run's database before the suite) every table placed as docs/scale-out.md
 //! says, and a second run changes nothing.
 
-use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 
 use diesel::QueryableByName;
-use diesel::sql_types::{Bool, Integer, Text};
+use diesel::sql_types::Bool;
 use diesel_async::RunQueryDsl;
 use mcn::distribute::{LOCAL_TABLES, REFERENCE_TABLES};
 
 use crate::helpers::TestDatabase;
-use crate::helpers::db::{shared_database_url, test_settings};
+use crate::helpers::db::{shared_database_url, skip_on_shared_database, test_settings};
 
 /// `mcn distribute` against `url`, which must succeed: its standard output.
 fn distribute(url: &str) -> String {
@@ -42,8 +41,7 @@ async fn connect(url: &str) -> diesel_async::AsyncPgConnection {
 
 #[actix_web::test]
 async fn on_plain_postgresql_there_is_nothing_to_distribute() {
-    if shared_database_url().is_some() {
-        eprintln!("skipped on the shared (Citus) database: this is the plain PostgreSQL case");
+    if skip_on_shared_database("this is the plain PostgreSQL case") {
         return;
     }
     let database = TestDatabase::create().await;
@@ -72,26 +70,6 @@ async fn on_plain_postgresql_there_is_nothing_to_distribute() {
     assert!(!citus.found);
 }
 
-#[derive(QueryableByName, Debug)]
-struct Placement {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    column: String,
-    #[diesel(sql_type = Integer)]
-    colocation: i32,
-}
-
-#[derive(QueryableByName)]
-struct Table {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Bool)]
-    tenant: bool,
-}
-
 #[actix_web::test]
 async fn on_citus_every_table_is_placed_and_a_second_run_changes_nothing() {
     let Some(url) = shared_database_url() else {
@@ -106,29 +84,8 @@ async fn on_citus_every_table_is_placed_and_a_second_run_changes_nothing() {
     );
 
     let mut conn = connect(&url).await;
-    let tables: Vec<Table> = diesel::sql_query(
-        "SELECT c.relname::text AS name, EXISTS (SELECT 1 FROM pg_attribute a \
-             WHERE a.attrelid = c.oid AND a.attname = 'agency_id' AND NOT a.attisdropped) AS tenant \
-         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' \
-           AND NOT relation_is_a_known_shard(c.oid)",
-    )
-    .load(&mut conn)
-    .await
-    .unwrap();
-    let placed: BTreeMap<String, Placement> = diesel::sql_query(
-        "SELECT logicalrelid::regclass::text AS name, \
-                CASE WHEN partmethod = 'h' THEN 'distributed' WHEN repmodel = 't' THEN 'reference' \
-                     ELSE 'local' END AS kind, \
-                coalesce(column_to_column_name(logicalrelid, partkey), '') AS column, \
-                colocationid AS colocation \
-         FROM pg_dist_partition",
-    )
-    .load::<Placement>(&mut conn)
-    .await
-    .unwrap()
-    .into_iter()
-    .map(|placement| (placement.name.clone(), placement))
-    .collect();
+    let tables = mcn::distribute::tables(&mut conn).await.unwrap();
+    let placed = mcn::distribute::placements(&mut conn).await.unwrap();
 
     let mut groups = std::collections::BTreeSet::new();
     let mut distributed = 0;
