@@ -160,31 +160,29 @@ $$;
 
 CREATE OR REPLACE FUNCTION sales_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    delta text := colocated('sales_rollup_delta', TG_TABLE_NAME);
+    -- The delta rows of the statement's groups (agency, hour, local day, host, platform,
+    -- currency): what both branches write, less their sums and their source.
+    append text := format(
+        'INSERT INTO %s (id, agency_id, bucket, day, influencer_id, platform, currency, '
+        '    orders, units, gross, refunded, gross_commission, refunded_commission) '
+        'SELECT nextval(''sales_rollup_delta_id_seq''), g.* FROM ( '
+        'SELECT m.agency_id, date_trunc(''hour'', m.sold_at, ''UTC''), (m.sold_at AT TIME ZONE a.time_zone)::date, '
+        '       m.influencer_id, m.platform, m.currency, ',
+        colocated('sales_rollup_delta', TG_TABLE_NAME));
     agencies_table text := colocated('agencies', TG_TABLE_NAME);
 BEGIN
     PERFORM pg_advisory_xact_lock_shared(statements_lock_key(t.agency_id))
     FROM (SELECT DISTINCT agency_id FROM new_rows ORDER BY 1) t;
     IF TG_OP = 'INSERT' THEN
-        EXECUTE format(
-            'INSERT INTO %s (id, agency_id, bucket, day, influencer_id, platform, currency, '
-            '    orders, units, gross, refunded, gross_commission, refunded_commission) '
-            'SELECT nextval(''sales_rollup_delta_id_seq''), g.* FROM ( '
-            'SELECT m.agency_id, date_trunc(''hour'', m.sold_at, ''UTC''), (m.sold_at AT TIME ZONE a.time_zone)::date, '
-            '       m.influencer_id, m.platform, m.currency, '
+        EXECUTE append || format(
             '       count(*), sum(m.quantity), sum(m.gross), sum(m.refunded_amount), '
             '       sum(m.gross * m.commission_percent), sum(m.refunded_amount * m.commission_percent) '
             'FROM new_rows m JOIN %s a ON a.id = m.agency_id '
             'WHERE m.status <> ''cancelled'' '
             'GROUP BY 1, 2, 3, 4, 5, 6) g',
-            delta, agencies_table);
+            agencies_table);
     ELSE
-        EXECUTE format(
-            'INSERT INTO %s (id, agency_id, bucket, day, influencer_id, platform, currency, '
-            '    orders, units, gross, refunded, gross_commission, refunded_commission) '
-            'SELECT nextval(''sales_rollup_delta_id_seq''), g.* FROM ( '
-            'SELECT m.agency_id, date_trunc(''hour'', m.sold_at, ''UTC''), (m.sold_at AT TIME ZONE a.time_zone)::date, '
-            '       m.influencer_id, m.platform, m.currency, '
+        EXECUTE append || format(
             '       sum(sign), sum(sign * m.quantity), sum(sign * m.gross), sum(sign * m.refunded_amount), '
             '       sum(sign * m.gross * m.commission_percent), sum(sign * m.refunded_amount * m.commission_percent) '
             'FROM (SELECT *, 1 AS sign FROM new_rows WHERE status <> ''cancelled'' '
@@ -195,7 +193,7 @@ BEGIN
             'HAVING sum(sign) <> 0 OR sum(sign * m.quantity) <> 0 OR sum(sign * m.gross) <> 0 '
             '    OR sum(sign * m.refunded_amount) <> 0 OR sum(sign * m.gross * m.commission_percent) <> 0 '
             '    OR sum(sign * m.refunded_amount * m.commission_percent) <> 0) g',
-            delta, agencies_table);
+            agencies_table);
     END IF;
     RETURN NULL;
 END;
